@@ -1,0 +1,110 @@
+"""What a message says, reduced to the facts the decisions need (pure functions).
+
+Facts are computed once at ingest and stored with the message; the decisions that depend on
+other messages (corrections, the overdue-period rule) are taken later, in arrival order, by
+`cchc.decide`. The unit match is recomputed when the unit list or taught addresses change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cchc.periods import find_period
+from cchc.text import fold, fold_words
+from ingest.match import Clues, MatchResult
+from ingest.mime import MailMessage
+from parsers.model import ParsedAttachment
+
+REPORT_EXTENSIONS = (".docx", ".doc", ".docm", ".pdf", ".xlsx", ".xls", ".xlsm", ".odt", ".ods", ".rtf", ".zip", ".rar")
+REPORT_FORMATS = {"docx", "docm", "doc", "pdf", "xlsx", "xlsm", "xls", "odt", "ods", "rtf", "zip", "rar"}
+_CCHC = (" cchc ", " cai cach hanh chinh ", " ccthc ")
+_REPORT_WORDS = (" bao cao ", " bc ", " phu luc ", " bieu mau ")
+
+
+@dataclass
+class Facts:
+    clues: dict[str, Any]
+    period_kind: str | None = None
+    period_year: int | None = None
+    period_source: str | None = None
+    report_attachments: int = 0
+    readable_reports: int = 0  # attachments that parse as the outline or the one-stop table
+    about_cchc: bool = False
+    mentions_report: bool = False
+    match: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Facts:
+        return cls(**data)
+
+    def clue_object(self) -> Clues:
+        c = self.clues
+        return Clues(
+            header_blocks=tuple(c.get("header_blocks", ())),
+            subject=c.get("subject", ""),
+            filenames=tuple(c.get("filenames", ())),
+            table_units=tuple(c.get("table_units", ())),
+            body=c.get("body", ""),
+        )
+
+
+def flatten(parsed: Iterable[ParsedAttachment]) -> list[ParsedAttachment]:
+    """Archives' members listed after the archive, each as an attachment of its own."""
+    out: list[ParsedAttachment] = []
+    for p in parsed:
+        out.append(p)
+        out.extend(flatten(p.children))
+    return out
+
+
+def is_report_file(att: ParsedAttachment) -> bool:
+    name = att.filename.lower().rstrip()
+    return name.endswith(REPORT_EXTENSIONS) or (att.format or "") in REPORT_FORMATS
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    padded = fold_words(text)
+    return any(w in padded for w in words)
+
+
+def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
+    files = flatten(parsed)
+    report_files = [a for a in files if is_report_file(a)]
+    clues = {
+        "header_blocks": [a.header_block for a in files if a.header_block.strip()],
+        "subject": msg.subject,
+        "filenames": [a.filename for a in files],
+        "table_units": sorted({str(r.get("unit_name") or "") for a in files for r in (a.onestop or []) if r.get("unit_name")}),
+        "body": msg.body_text[:20000],
+    }
+    facts = Facts(clues=clues)
+    facts.report_attachments = len(report_files)
+    facts.readable_reports = sum(1 for a in files if a.kind in ("outline", "onestop"))
+    texts = [msg.subject, *(a.filename.replace("_", " ") for a in files), msg.body_text[:20000]]
+    texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in report_files]
+    facts.about_cchc = any(_has(t, _CCHC) for t in texts)
+    facts.mentions_report = _has(msg.subject + "\n" + msg.body_text[:5000], _REPORT_WORDS)
+    # Period: subject, file names, document titles, then the body (SPEC §3).
+    sources = [("subject", msg.subject)]
+    sources += [("filename", a.filename) for a in files]
+    sources += [("title", a.title) for a in files if a.title]
+    sources += [("body", msg.body_text[:20000])]
+    for source, text in sources:
+        mention = find_period(text)
+        if mention:
+            facts.period_kind, facts.period_year, facts.period_source = mention.kind, mention.year, source
+            break
+    return facts
+
+
+def match_json(result: MatchResult) -> dict[str, Any]:
+    return {"unit": result.unit, "how": result.how, "source": result.source, "candidates": list(result.candidates)}
+
+
+def folded_subject(msg: MailMessage) -> str:
+    return fold(msg.subject)

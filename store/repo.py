@@ -1,0 +1,263 @@
+"""Reads and writes of the store. The only module that speaks SQL.
+
+One transaction per message; idempotency by UNIQUE constraints (the sighting's source, the raw
+SHA-256, the Message-ID): a repeated write is refused by the database, not by a pre-check.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from cchc.units import Unit, normalise_address
+from store.schema import migrate
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_db(path: Path) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    migrate(conn)
+    return sqlite_utils.Database(conn)
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
+    """Replace the unit list; addresses from the file are replaced, taught ones are kept."""
+    units = list(units)
+    conn = db.conn
+    with conn:
+        conn.execute("DELETE FROM unit_addresses WHERE origin = 'units-file'")
+        codes = [u.code for u in units]
+        for pos, u in enumerate(units):
+            conn.execute(
+                """INSERT INTO units (code, name, grp, aliases, active_from, active_until, successor, position)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(code) DO UPDATE SET name=excluded.name, grp=excluded.grp,
+                     aliases=excluded.aliases, active_from=excluded.active_from,
+                     active_until=excluded.active_until, successor=excluded.successor,
+                     position=excluded.position""",
+                (
+                    u.code, u.name, u.group, json.dumps(list(u.aliases), ensure_ascii=False),
+                    u.active_from.isoformat() if u.active_from else None,
+                    u.active_until.isoformat() if u.active_until else None,
+                    u.successor, pos,
+                ),
+            )
+            for e in u.emails:
+                conn.execute(
+                    "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'units-file', ?)",
+                    (normalise_address(e), u.code, now_iso()),
+                )
+        # Units no longer in the file stay (history must stay readable) but get no file addresses.
+        _ = codes
+    return len(units)
+
+
+def load_units(db: sqlite_utils.Database) -> list[Unit]:
+    from datetime import date
+
+    emails: dict[str, list[str]] = {}
+    for address, code in db.conn.execute("SELECT address, unit_code FROM unit_addresses ORDER BY address"):
+        emails.setdefault(code, []).append(address)
+    out = []
+    for row in db.conn.execute(
+        "SELECT code, name, grp, aliases, active_from, active_until, successor FROM units ORDER BY position, code"
+    ):
+        code, name, grp, aliases, af, au, succ = row
+        out.append(
+            Unit(
+                code=code, name=name, group=grp, emails=tuple(emails.get(code, [])),
+                aliases=tuple(json.loads(aliases)),
+                active_from=date.fromisoformat(af) if af else None,
+                active_until=date.fromisoformat(au) if au else None,
+                successor=succ,
+            )
+        )
+    return out
+
+
+def address_book(db: sqlite_utils.Database) -> dict[str, str]:
+    return dict(db.conn.execute("SELECT address, unit_code FROM unit_addresses"))
+
+
+def teach_address(db: sqlite_utils.Database, address: str, unit_code: str) -> None:
+    with db.conn:
+        db.conn.execute(
+            "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'taught', ?)",
+            (normalise_address(address), unit_code, now_iso()),
+        )
+
+
+# --- messages -----------------------------------------------------------------------------
+
+
+@dataclass
+class NewMessage:
+    raw_sha256: str
+    message_id: str | None
+    from_addr: str
+    from_name: str
+    subject: str
+    date_header: str | None
+    received_at: str
+    received_ts: float
+    received_from: str
+    body_text: str
+    size: int
+    auth: str
+    auth_detail: str | None
+    problems: list[str]
+    facts: dict[str, Any]
+
+
+@dataclass
+class NewAttachment:
+    position: int
+    filename: str
+    safe_name: str
+    sha256: str
+    size: int
+    content_type: str | None
+    container: str | None
+    format: str | None
+    kind: str
+    error: str | None
+    header_block: str
+    title: str
+    outline: dict[str, Any] | None
+    onestop: list[dict[str, Any]] | None
+    findings: list[dict[str, Any]]
+
+
+def source_seen(db: sqlite_utils.Database, source: str) -> bool:
+    return db.conn.execute("SELECT 1 FROM sightings WHERE source = ?", (source,)).fetchone() is not None
+
+
+def find_existing(db: sqlite_utils.Database, raw_sha256: str, message_id: str | None) -> int | None:
+    row = db.conn.execute("SELECT id FROM messages WHERE raw_sha256 = ?", (raw_sha256,)).fetchone()
+    if row is None and message_id:
+        row = db.conn.execute("SELECT id FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+    return row[0] if row else None
+
+
+def store_message(
+    db: sqlite_utils.Database,
+    msg: NewMessage,
+    attachments: list[NewAttachment],
+    source: str,
+    extra: Iterable[tuple[str, tuple[Any, ...]]] = (),
+) -> tuple[int, bool]:
+    """Store one message, its attachments, findings and sighting in one transaction.
+
+    Returns (message id, True if the message is new). A second sighting of a known message
+    (same raw bytes or same Message-ID) only adds the sighting; a known source adds nothing.
+    `extra` statements run in the same transaction (e.g. the mailbox's UID bookkeeping).
+    """
+    conn = db.conn
+    with conn:
+        created = now_iso()
+        try:
+            cur = conn.execute(
+                """INSERT INTO messages (raw_sha256, message_id, from_addr, from_name, subject, date_header,
+                   received_at, received_ts, received_from, body_text, size, auth, auth_detail, problems,
+                   facts, first_source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (
+                    msg.raw_sha256, msg.message_id, msg.from_addr, msg.from_name, msg.subject,
+                    msg.date_header, msg.received_at, msg.received_ts, msg.received_from, msg.body_text,
+                    msg.size, msg.auth, msg.auth_detail, json.dumps(msg.problems, ensure_ascii=False),
+                    json.dumps(msg.facts, ensure_ascii=False), source, created,
+                ),
+            )
+            ref = int(cur.lastrowid)  # type: ignore[arg-type]
+            new = True
+        except sqlite3.IntegrityError:
+            existing = find_existing(db, msg.raw_sha256, msg.message_id)
+            if existing is None:
+                raise
+            ref, new = existing, False
+        if new:
+            for a in attachments:
+                cur = conn.execute(
+                    """INSERT INTO attachments (message_ref, position, filename, safe_name, sha256, size,
+                       content_type, container, format, kind, error, header_block, title, outline, onestop)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    (
+                        ref, a.position, a.filename, a.safe_name, a.sha256, a.size, a.content_type,
+                        a.container, a.format, a.kind, a.error, a.header_block, a.title,
+                        json.dumps(a.outline, ensure_ascii=False) if a.outline is not None else None,
+                        json.dumps(a.onestop, ensure_ascii=False) if a.onestop is not None else None,
+                    ),
+                )
+                att_ref = cur.lastrowid
+                for f in a.findings:
+                    conn.execute(
+                        "INSERT INTO findings (message_ref, attachment_ref, code, level, message, attachment, detail) VALUES (?,?,?,?,?,?,?)",
+                        (ref, att_ref, f["code"], f["level"], f["message"], f.get("attachment"),
+                         json.dumps(f.get("detail"), ensure_ascii=False) if f.get("detail") else None),
+                    )
+        conn.execute(
+            "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
+            (source, ref, msg.raw_sha256, created),
+        )
+        for sql, params in extra:
+            conn.execute(sql, params)
+    return ref, new
+
+
+def message_inputs(db: sqlite_utils.Database) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
+    """(id, received_ts, auth, facts json, decision action, decision unit) for the decider."""
+    yield from db.conn.execute(
+        """SELECT m.id, m.received_ts, m.auth, m.facts, d.action, d.unit_code
+           FROM messages m LEFT JOIN review_decisions d ON d.id = (
+               SELECT id FROM review_decisions WHERE message_ref = m.id ORDER BY id DESC LIMIT 1)"""
+    )
+
+
+def update_facts(db: sqlite_utils.Database, updates: Iterable[tuple[int, str]]) -> None:
+    with db.conn:
+        db.conn.executemany("UPDATE messages SET facts = ? WHERE id = ?", [(f, ref) for ref, f in updates])
+
+
+def replace_verdicts(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> None:
+    with db.conn:
+        db.conn.execute("DELETE FROM verdicts")
+        db.conn.executemany(
+            "INSERT INTO verdicts (message_ref, disposition, reason, unit, period, match, counts, first_ref) VALUES (?,?,?,?,?,?,?,?)",
+            rows,
+        )
+
+
+def record_decision(db: sqlite_utils.Database, ref: int, action: str, unit: str | None, who: str) -> None:
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO review_decisions (message_ref, action, unit_code, decided_by, decided_at) VALUES (?,?,?,?,?)",
+            (ref, action, unit, who, now_iso()),
+        )
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    cur = db.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    tables = ["units", "unit_addresses", "messages", "sightings", "attachments", "findings", "verdicts", "review_decisions"]
+    return {t: db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
