@@ -141,19 +141,30 @@ def _latest_content(mine: list[dict[str, Any]], atts: dict[int, list[dict[str, A
 
 
 def messages(app: App, since: datetime | None) -> list[dict[str, Any]]:
+    """One row per sighting. Of several sightings of one message, the one of the stored bytes
+    with the smallest source is the original, so the import order does not matter."""
     rows = repo.rows(
         app.db,
         """SELECT s.id AS sid, s.source, m.id AS ref, m.message_id, m.from_addr, m.from_name, m.subject,
                   m.received_ts, m.problems, v.disposition, v.reason, v.unit, v.period, v.match,
-                  (SELECT MIN(id) FROM sightings WHERE message_ref = m.id) AS first_sid
+                  s.raw_sha256 AS seen_sha, m.raw_sha256 AS stored_sha
            FROM sightings s JOIN messages m ON m.id = s.message_ref
            LEFT JOIN verdicts v ON v.message_ref = m.id
            WHERE m.received_ts >= ? ORDER BY m.received_ts, s.id""",
         (since.timestamp() if since else float("-inf"),),
     )
+    original: dict[int, tuple[bool, str, int]] = {}
+    for r in repo.rows(
+        app.db,
+        "SELECT s.id, s.source, s.message_ref, s.raw_sha256 != m.raw_sha256 FROM sightings s JOIN messages m ON m.id = s.message_ref",
+    ):
+        sid, source, ref, other = r.values()
+        key = (bool(other), source, sid)
+        if ref not in original or key < original[ref]:
+            original[ref] = key
     out = []
     for r in rows:
-        dup = r["sid"] != r["first_sid"]
+        dup = r["sid"] != original[r["ref"]][2]
         out.append(
             {
                 "message_id": r["message_id"],
