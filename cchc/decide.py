@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from cchc.config import CalendarConfig
 from cchc.facts import Facts
-from cchc.periods import Period, due, first_due_after, periods_around, resolve
-from cchc.periods import PeriodMention
+from cchc.periods import Period, PeriodMention, due, first_due_after, periods_around, resolve
 from cchc.units import Unit
 
 REVIEW_REASONS = ("content_match", "unmatched", "quarantined", "unparseable", "no_attachment")
@@ -118,7 +117,7 @@ def decide(
         key = (unit.code, pid)
         first = first_by_key.get(key)
         reason: str | None = None
-        if m.decision != "approve":
+        if m.decision is None:  # a staff decision (assign or approve) closes the review item
             if how == "content":
                 reason = "content_match"
             elif f.readable_reports == 0:

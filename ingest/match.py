@@ -57,10 +57,18 @@ def needles(unit: Unit) -> list[str]:
 
 
 def _body_without_recipients(body: str) -> str:
+    """Drop quoted lines and recipient blocks: "Kính gửi:"/"Nơi nhận:" and the bullets under them."""
     kept = []
+    in_block = False
     for line in body.splitlines():
-        plain = fold_words(line).strip()
-        if _RECIPIENT_LINE.match(plain) or line.lstrip().startswith(">"):
+        stripped = line.strip()
+        if _RECIPIENT_LINE.match(fold_words(line).strip()):
+            in_block = True
+            continue
+        if in_block and stripped.startswith(("-", "+", "•", "*", "–")):
+            continue
+        in_block = False
+        if stripped.startswith(">"):
             continue
         kept.append(line)
     return "\n".join(kept)

@@ -1,0 +1,90 @@
+"""Configuration validation and the CLI's contract (exit codes, help with examples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cchc.cli import cli
+from cchc.config import load_config
+from cchc.errors import ConfigError
+
+
+def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text('[store]\npath = "x/db.sqlite"\n', encoding="utf-8")
+    assert load_config(tmp_path / "c.toml").store.path == (tmp_path / "x" / "db.sqlite").resolve()
+
+
+def test_secrets_come_only_from_the_named_environment_variable(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text('[imap]\npassword_env = "MY_PW"\n', encoding="utf-8")
+    assert load_config(tmp_path / "c.toml", env={"MY_PW": "s3cret"}).imap.password == "s3cret"
+    assert load_config(tmp_path / "c.toml", env={}).imap.password is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[imap]\nport = "993"\n', "imap.port"),
+        ('[imap]\nsecurity = "tls"\n', "imap.security"),
+        ('[calendar]\nannual_due = "5/11"\n', "calendar.annual_due"),
+        ('[calendar]\nreminder_time = "8h"\n', "calendar.reminder_time"),
+        ('[office]\ntimezone = "Mars/Base"\n', "office.timezone"),
+        ("[imap]\npasword_env = 'X'\n", "imap.pasword_env"),
+    ],
+)
+def test_a_bad_key_is_named_with_the_file(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert key in str(info.value) and str(path) in str(info.value)
+
+
+def test_cli_reports_a_bad_config_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[imap]\nport = "x"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["status", "--config", str(path), "--period", "2025-Q1"])
+    assert result.exit_code == 2
+    assert "imap.port" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_missing_config_file_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["review", "--config", str(tmp_path / "none.toml")])
+    assert result.exit_code == 2 and "cchc init" in result.output
+
+
+def test_cli_bad_period_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["status", "--config", str(tmp_path / "c.toml"), "--period", "2025-Q4"])
+    assert result.exit_code == 2 and "2025-Q4" in result.output
+
+
+def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    import click
+
+    out = []
+    assert isinstance(group, click.Group)
+    for name, cmd in group.commands.items():
+        out.append((*prefix, name))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, (*prefix, name)))
+    return out
+
+
+@pytest.mark.parametrize("path", _commands(cli), ids=" ".join)
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    if path not in (("units",),):
+        assert "Example:" in result.output
+
+
+def test_init_writes_a_config_that_loads(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", "--config", str(tmp_path / "config.toml")])
+    assert result.exit_code == 0, result.output
+    config = load_config(tmp_path / "config.toml")
+    assert config.units_file == (tmp_path / "units.toml").resolve()
+    assert config.store.path.exists()

@@ -1,0 +1,106 @@
+"""Periods, due instants and period wording (SPEC §1, §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cchc.config import CalendarConfig
+from cchc.periods import Period, due, find_period, first_due_after, parse_period, resolve
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CAL = CalendarConfig()
+
+
+@pytest.mark.parametrize(
+    ("pid", "expected"),
+    [
+        ("2025-Q1", "2025-02-18T00:00:00+07:00"),
+        ("2025-H1", "2025-05-18T00:00:00+07:00"),
+        ("2025-Q3", "2025-08-18T00:00:00+07:00"),
+        ("2025-Y", "2025-11-05T00:00:00+07:00"),
+    ],
+)
+def test_default_due_dates_follow_the_district_rule(pid: str, expected: str) -> None:
+    assert due(parse_period(pid), CAL, TZ).isoformat() == expected
+
+
+def test_due_dates_come_from_configuration() -> None:
+    national = CalendarConfig(quarter_due_month=3, quarter_due_day=14, annual_due="12-14")
+    assert due(parse_period("2025-Q1"), national, TZ).isoformat() == "2025-03-14T00:00:00+07:00"
+    assert due(parse_period("2025-Y"), national, TZ).isoformat() == "2025-12-14T00:00:00+07:00"
+
+
+def test_a_bad_period_id_is_refused() -> None:
+    with pytest.raises(Exception, match="not a period id"):
+        parse_period("2025-Q2")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "year"),
+    [
+        ("BC CCHC quy I nam 2024", "Q1", 2024),
+        ("Báo cáo cải cách hành chính QI/2024", "Q1", 2024),
+        ("bao cao cai cach hanh chinh quy 1 nam 2024", "Q1", 2024),
+        ("BC CCHC Q1_2024 - Kinh te va Ha tang.docx", "Q1", 2024),
+        ("Báo cáo CCHC sáu tháng đầu năm", "H1", None),
+        ("PL2_motcua_6T.2024.xlsx", "H1", 2024),
+        ("Báo cáo CCHC 9 tháng năm 2024", "Q3", 2024),
+        ("Báo cáo CCHC QIII/2024", "Q3", 2024),
+        ("Báo cáo CCHC năm 2024", "Y", 2024),
+        ("BC năm", "Y", None),
+        ("Phu luc 2 - mot cua Nam_2024.xlsx", "Y", 2024),
+        ("KẾT QUẢ THỰC HIỆN CÔNG TÁC CCHC QUÝ I NĂM 2025 VÀ PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ II", "Q1", 2025),
+    ],
+)
+def test_period_wording_with_and_without_accents(text: str, kind: str, year: int | None) -> None:
+    mention = find_period(text)
+    assert mention is not None
+    assert (mention.kind, mention.year) == (kind, year)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đắk Song, ngày 10 tháng 02 năm 2025",
+        "Đề nghị các đơn vị đăng ký danh sách trước ngày 14/02.",
+        "Phương hướng, nhiệm vụ quý II năm 2025",
+        "V/v gửi báo cáo công tác CCHC",
+        "Bieu mau 2.xlsx",
+    ],
+)
+def test_dates_plans_and_plain_words_are_not_periods(text: str) -> None:
+    assert find_period(text) is None
+
+
+@given(st.integers(1, 28), st.integers(1, 12), st.integers(2000, 2099))
+def test_a_written_date_is_never_a_period(day: int, month: int, year: int) -> None:
+    assert find_period(f"Đắk Song, ngày {day:02d} tháng {month:02d} năm {year}") is None
+    assert find_period(f"ngày {day}/{month}/{year}") is None
+
+
+def test_a_period_without_a_year_takes_the_year_whose_due_date_is_nearest() -> None:
+    mention = find_period("Báo cáo CCHC năm")
+    assert mention is not None
+    january = datetime(2025, 1, 6, 9, 0, tzinfo=TZ)
+    assert resolve(mention, january, CAL, TZ).id == "2024-Y"
+
+
+def test_with_no_period_the_next_due_period_applies() -> None:
+    assert first_due_after(datetime(2024, 2, 17, 23, 30, tzinfo=TZ), CAL, TZ).id == "2024-Q1"
+    assert first_due_after(datetime(2024, 2, 18, 0, 0, tzinfo=TZ), CAL, TZ).id == "2024-H1"
+    assert first_due_after(datetime(2024, 11, 5, 0, 0, tzinfo=TZ), CAL, TZ).id == "2025-Q1"
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 12, 31)))
+def test_first_due_after_is_after_and_no_earlier_period_is(moment: datetime) -> None:
+    aware = moment.replace(tzinfo=TZ)
+    period = first_due_after(aware, CAL, TZ)
+    assert due(period, CAL, TZ) > aware
+    earlier = Period(period.year, period.index - 1) if period.index else Period(period.year - 1, 3)
+    assert due(earlier, CAL, TZ) <= aware
+    assert due(period, CAL, TZ) - aware < timedelta(days=200)
