@@ -79,3 +79,5 @@ class ParsedAttachment:
     children: list[ParsedAttachment] = field(default_factory=list)
     container: str | None = None
     format: str | None = None  # detected format: docx, xlsx, xls, ods, pdf, zip, doc, ...
+    # The bytes of a file found inside an archive (top-level attachments' bytes the caller has).
+    data: bytes | None = field(default=None, repr=False)

@@ -1,0 +1,98 @@
+"""Old formats (.doc, .rtf, .odt) converted to .docx by LibreOffice, in a subprocess.
+
+LibreOffice is the only converter that reads real-world .doc files well; it is an external
+program, so it runs in its own process with a hard timeout (killed on expiry), a private
+profile directory (two conversions never share or lock a profile, and a user's settings
+never leak in) and a scratch directory removed afterwards. Without LibreOffice the file is
+reported as unreadable with a message that says what to install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from parsers.guard import Deadline, Limits, TooSlow, Unparseable
+
+NOT_INSTALLED = (
+    "Không đọc được tệp .{ext}: máy chủ chưa cài LibreOffice (cài gói libreoffice-writer) / "
+    "cannot read .{ext}: LibreOffice not installed"
+)
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice binary on PATH, or None."""
+    for name in ("soffice", "libreoffice"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def to_docx(
+    data: bytes,
+    ext: str,
+    *,
+    limits: Limits | None = None,
+    deadline: Deadline | None = None,
+    soffice: str | None = None,
+) -> bytes:
+    """Convert `data` (a .doc/.rtf/.odt file) to .docx bytes; raises `Unparseable`/`TooSlow`."""
+    limits = limits or Limits()
+    deadline = deadline or Deadline(limits.time_limit)
+    binary = soffice or find_soffice()
+    if not binary:
+        raise Unparseable(NOT_INSTALLED.format(ext=ext))
+    with tempfile.TemporaryDirectory(prefix="cchc-convert-") as tmp:
+        work = Path(tmp)
+        src = work / f"input.{ext}"
+        src.write_bytes(data)
+        profile = (work / "profile").as_uri()
+        cmd = [
+            binary,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(work / "out"),
+            str(src),
+        ]
+        env = {**os.environ, "HOME": tmp}
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                cwd=tmp,
+                start_new_session=True,  # its own process group: a timeout kills soffice.bin too
+            )
+        except OSError as exc:
+            raise Unparseable(
+                f"Không chạy được LibreOffice / cannot run LibreOffice: {exc}"
+            ) from exc
+        try:
+            proc.wait(timeout=max(1.0, deadline.remaining()))
+        except subprocess.TimeoutExpired as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise TooSlow(
+                f"Chuyển đổi tệp .{ext} quá thời gian / converting .{ext} timed out"
+            ) from exc
+        out = work / "out" / "input.docx"
+        if not out.exists():
+            raise Unparseable(
+                f"LibreOffice không chuyển đổi được tệp .{ext} (tệp hỏng hoặc có mật khẩu) / "
+                f"LibreOffice could not convert the .{ext} file"
+            )
+        return out.read_bytes()
