@@ -287,5 +287,12 @@ def demo(directory: str | None) -> None:
     run_demo(Path(directory) if directory else None)
 
 
+# Commands that live in their own modules (outgoing mail, exports, the web page).
+from cchc import cli_export, cli_mail, cli_web  # noqa: E402
+
+for _module in (cli_mail, cli_export, cli_web):
+    _module.register(cli)
+
+
 def main() -> None:
     cli(prog_name="cchc")
