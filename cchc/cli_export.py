@@ -1,9 +1,91 @@
-"""CLI commands of the export room; `register` adds them to the `cchc` group."""
+"""CLI commands of the export room; `register` adds them to the `cchc` group.
+
+`cchc export onestop|compliance|narrative`: thin wrappers over `cchc.exports`, which the
+web page and the escalation mail call too. A bad period or year, or an output folder that
+does not exist, is a `CchcError`: one line and exit code 2 (handled by `cchc.cli`).
+"""
 
 from __future__ import annotations
 
 import click
 
+from cchc.cli import _open, config_option
+
+
+def _output_option(suffix: str) -> click.Option:
+    return click.option(
+        "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+        help=f"The file to write ({suffix}).",
+    )
+
+
+@click.group()
+def export() -> None:
+    """Files to send as they are: the province's tables, compliance evidence, the narrative.
+
+    Example: cchc export onestop --period 2025-Q1 -o phu-luc-2-2025-Q1.xlsx
+    """
+
+
+@export.command("onestop")
+@config_option
+@click.option("--period", required=True, help="Period id, e.g. 2025-Q1, 2025-H1, 2025-Q3, 2025-Y.")
+@_output_option(".xlsx")
+def export_onestop(config_path: str, period: str, output: str) -> None:
+    """The consolidated Phụ lục 2 table (one-stop results) of a period, for the province.
+
+    Example: cchc export onestop --period 2025-Q1 -o phu-luc-2-2025-Q1.xlsx
+    """
+    from cchc.exports.onestop import write_onestop
+    from cchc.periods import parse_period
+
+    parse_period(period)  # a bad period stops here, before the store is opened
+    app = _open(config_path)
+    data = write_onestop(app, period, output)
+    with_table = sum(1 for b in [*data.huyen, *data.communes] if b.lines)
+    not_reported = sum(1 for s in data.statuses.values() if s in ("missing", "not_due"))
+    click.echo(
+        f"Đã ghi {output}: {data.period.name}, {with_table}/{len(data.statuses)} đơn vị có số liệu "
+        f"Phụ lục 2, {not_reported} đơn vị chưa báo cáo."
+    )
+
+
+@export.command("compliance")
+@config_option
+@click.option("--year", required=True, help="The year, e.g. 2025.")
+@_output_option(".xlsx")
+def export_compliance(config_path: str, year: str, output: str) -> None:
+    """Unit × period matrix of a year with arrival times, and every received report with
+    its SHA-256 and archive path: evidence for the yearly CCHC index scoring.
+
+    Example: cchc export compliance --year 2025 -o kiem-chung-2025.xlsx
+    """
+    from cchc.exports.compliance import check_year, write_compliance
+
+    value = check_year(year)
+    app = _open(config_path)
+    write_compliance(app, value, output)
+    click.echo(f"Đã ghi {output}: tình hình gửi báo cáo CCHC năm {value}.")
+
+
+@export.command("narrative")
+@config_option
+@click.option("--period", required=True, help="Period id, e.g. 2025-Q1, 2025-H1, 2025-Q3, 2025-Y.")
+@_output_option(".docx")
+def export_narrative(config_path: str, period: str, output: str) -> None:
+    """The Phụ lục 1 outline with every unit's text under each section (.docx).
+
+    Example: cchc export narrative --period 2025-Q1 -o tong-hop-2025-Q1.docx
+    """
+    from cchc.exports.narrative import write_narrative
+    from cchc.periods import parse_period
+
+    p = parse_period(period)
+    app = _open(config_path)
+    write_narrative(app, period, output)
+    click.echo(f"Đã ghi {output}: tổng hợp nội dung {p.name}.")
+
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to `cli`."""
+    cli.add_command(export)

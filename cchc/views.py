@@ -120,9 +120,12 @@ def status(app: App, period: Period, at: datetime) -> dict[str, Any]:
     return {"period": period.id, "name": period.name, "due": due_at.isoformat(), "at": at.astimezone(app.tz).isoformat(), "units": units_out}
 
 
-def _latest_content(mine: list[dict[str, Any]], atts: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The latest outline report and the latest one-stop table (SPEC §3: content from the latest
-    of each kind, so a table sent alone later does not erase the narrative sent first)."""
+def latest_of_each_kind(
+    mine: list[dict[str, Any]], atts: dict[int, list[dict[str, Any]]]
+) -> tuple[int | None, int | None]:
+    """(message_ref of the latest outline report, of the latest one-stop table) among one unit's
+    counting messages in arrival order (`mine` rows carry `message_ref`; `atts` maps a ref to
+    attachments with `outline` and `onestop`). SPEC §3; shared with `cchc.exports`."""
     latest_outline = latest_table = None
     for s in mine:
         files = atts.get(s["message_ref"], [])
@@ -130,6 +133,13 @@ def _latest_content(mine: list[dict[str, Any]], atts: dict[int, list[dict[str, A
             latest_outline = s["message_ref"]
         if any(a["onestop"] is not None for a in files):
             latest_table = s["message_ref"]
+    return latest_outline, latest_table
+
+
+def _latest_content(mine: list[dict[str, Any]], atts: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The latest outline report and the latest one-stop table (SPEC §3: content from the latest
+    of each kind, so a table sent alone later does not erase the narrative sent first)."""
+    latest_outline, latest_table = latest_of_each_kind(mine, atts)
     chosen: list[dict[str, Any]] = []
     if latest_outline is not None:
         chosen += [a for a in atts.get(latest_outline, []) if a["outline"] or a["kind"] == "unparseable"]

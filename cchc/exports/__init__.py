@@ -1,0 +1,148 @@
+"""Files for the province and for the yearly CCHC index scoring (SPEC §5 `cchc export`).
+
+- `onestop`: the consolidated Phụ lục 2 table (.xlsx) of a period;
+- `compliance`: the unit × period matrix with arrival times, and the list of every received
+  report with its SHA-256 and archive path (.xlsx); also one period's status for escalations;
+- `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx).
+
+This module holds what they share: which report's content counts for each unit (SPEC §3:
+the latest outline report and the latest one-stop table among counting messages), and the
+Vietnamese wording of periods, dates and times (dd/mm/yyyy, HH:MM, office time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cchc.errors import CchcError
+from cchc.periods import Period
+from cchc.views import latest_of_each_kind
+from store import exports as q
+
+if TYPE_CHECKING:
+    from cchc.app import App
+
+ROMAN = {"Q1": "I", "Q3": "III"}
+
+
+def period_words(period: Period) -> str:
+    """The period as the directive's titles say it: "QUÝ I NĂM 2025", "6 THÁNG ĐẦU NĂM 2025"."""
+    if period.kind in ROMAN:
+        return f"QUÝ {ROMAN[period.kind]} NĂM {period.year}"
+    if period.kind == "H1":
+        return f"6 THÁNG ĐẦU NĂM {period.year}"
+    return f"NĂM {period.year}"
+
+
+def short_period(period: Period) -> str:
+    """Column-header form: "Quý I", "6 tháng", "Quý III", "Năm"."""
+    return {"Q1": "Quý I", "H1": "6 tháng", "Q3": "Quý III", "Y": "Năm"}[period.kind]
+
+
+def fmt_date(moment: datetime, app: App) -> str:
+    return moment.astimezone(app.tz).strftime("%d/%m/%Y")
+
+
+def fmt_time(moment: datetime, app: App) -> str:
+    """dd/mm/yyyy HH:MM in office time (UTC+7 for Đắk Song)."""
+    return moment.astimezone(app.tz).strftime("%d/%m/%Y %H:%M")
+
+
+def fmt_ts(ts: float | None, app: App) -> str:
+    return "" if ts is None else fmt_time(datetime.fromtimestamp(ts, app.tz), app)
+
+
+def district_name(app: App) -> str:
+    """"UBND huyện Đắk Song" from an office named "Phòng Nội vụ huyện Đắk Song"; the word
+    "huyện" alone when the office name does not say which district."""
+    name = app.config.office.name
+    low = name.lower()
+    for word in ("huyện", "thị xã", "thành phố"):
+        at = low.find(word)
+        if at >= 0:
+            return f"UBND {name[at:].strip()}"
+    return "UBND huyện"
+
+
+@dataclass
+class UnitContent:
+    """What one unit sent for one period, as far as the exports are concerned."""
+
+    unit: str
+    messages: list[dict[str, Any]] = field(default_factory=list)  # counting, arrival order
+    outline_message: dict[str, Any] | None = None
+    outline_files: list[dict[str, Any]] = field(default_factory=list)
+    table_message: dict[str, Any] | None = None
+    table_files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def reported(self) -> bool:
+        return bool(self.messages)
+
+    @property
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [row for a in self.table_files for row in (a["onestop"] or [])]
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """Section id -> text, the texts of several outline files of one message joined."""
+        out: dict[str, str] = {}
+        for a in self.outline_files:
+            for sid, text in (a.get("sections") or {}).items():
+                text = (text or "").strip()
+                if text:
+                    out[sid] = f"{out[sid]}\n{text}" if sid in out else text
+        return out
+
+    @property
+    def outline_missing(self) -> list[str] | None:
+        outlines = [a["outline"] for a in self.outline_files if a["outline"]]
+        if not outlines:
+            return None
+        missing = set.intersection(*(set(o["missing"]) for o in outlines))
+        return [m for m in outlines[0]["missing"] if m in missing]
+
+    @property
+    def table_findings(self) -> list[dict[str, Any]]:
+        return [f for a in self.table_files for f in a["findings"] if f["code"].startswith("onestop.")]
+
+
+def unit_contents(app: App, period: Period, at: datetime | None = None) -> dict[str, UnitContent]:
+    """unit code -> its content for `period`, from messages that arrived before `at` (all when
+    None). Only units with at least one counting message appear."""
+    msgs = q.counting_messages(app.db, period=period.id,
+                               before_ts=at.timestamp() if at is not None else None)
+    atts = q.attachments_of(app.db, [m["message_ref"] for m in msgs])
+    by_unit: dict[str, UnitContent] = {}
+    for m in msgs:
+        by_unit.setdefault(m["unit"], UnitContent(m["unit"])).messages.append(m)
+    for content in by_unit.values():
+        outline_ref, table_ref = latest_of_each_kind(content.messages, atts)
+        refs = {m["message_ref"]: m for m in content.messages}
+        if outline_ref is not None:
+            content.outline_message = refs[outline_ref]
+            content.outline_files = [a for a in atts.get(outline_ref, []) if a["outline"]]
+        if table_ref is not None:
+            content.table_message = refs[table_ref]
+            files = [a for a in atts.get(table_ref, []) if a["onestop"] is not None]
+            # a spreadsheet and a Word file holding the same table: the spreadsheet is the table
+            sheets = [a for a in files if not a["outline"]]
+            content.table_files = sheets or files
+    return by_unit
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    """Write an export (to a temporary name, then renamed: a reader never sees half a file)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise CchcError(f"{path}: the folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise CchcError(f"{path}: cannot write the file ({exc.strerror})") from None
+    return path
