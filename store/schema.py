@@ -159,14 +159,44 @@ MIGRATIONS: list[str] = [
 
 
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the database to the newest schema; return the version it is at."""
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"the database is schema version {version}, newer than this program's "
-            f"{len(MIGRATIONS)}: upgrade cchc-inbox"
-        )
-    for number in range(version, len(MIGRATIONS)):
-        with conn:
-            conn.executescript("BEGIN;" + MIGRATIONS[number] + f"; PRAGMA user_version = {number + 1};")
-    return len(MIGRATIONS)
+    """Bring the database to the newest schema; return the version it is at.
+
+    Each step runs under BEGIN IMMEDIATE and re-reads the version inside the transaction, so
+    several processes or threads opening a fresh store at once apply each migration once.
+    """
+    while True:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the database is schema version {version}, newer than this program's "
+                f"{len(MIGRATIONS)}: upgrade cchc-inbox"
+            )
+        if version == len(MIGRATIONS):
+            return version
+        if conn.in_transaction:
+            conn.commit()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (current,) = conn.execute("PRAGMA user_version").fetchone()
+            if current == version:
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows about triggers)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -31,3 +31,26 @@ def test_files_are_written_once_and_found_by_hash(tmp_path: Path) -> None:
     assert path.read_bytes() == b"abc"
     assert archive.find_file(sha256(b"abc")) == path
     assert archive.find_file("../../etc/passwd") is None
+
+
+def test_opening_a_fresh_store_from_many_threads_migrates_once(tmp_path: Path) -> None:
+    import threading
+
+    from store.repo import open_db
+
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            open_db(tmp_path / "db.sqlite").conn.close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db = open_db(tmp_path / "db.sqlite")
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] >= 1
