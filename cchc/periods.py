@@ -34,6 +34,9 @@ class Period:
 
     @property
     def name(self) -> str:
+        """"Báo cáo Quý I năm 2025", "Báo cáo năm 2025"."""
+        if self.kind == "Y":
+            return f"{NAMES['Y']} {self.year}"
         return f"{NAMES[self.kind]} năm {self.year}"
 
     def __str__(self) -> str:

@@ -1,0 +1,81 @@
+"""Logging in and out. The login form carries a one-time token matched against a short-lived
+cookie (login CSRF); a successful login gets a brand-new random session id (no fixation);
+failures are throttled per client address and logged without the password.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from cchc.web.security import (
+    PRELOGIN_COOKIE,
+    SESSION_COOKIE,
+    clean_login,
+    password_ok,
+    safe_next,
+    token_ok,
+)
+
+if TYPE_CHECKING:
+    from cchc.web.app import Web
+
+log = logging.getLogger(__name__)
+
+
+def login_form(request: Request) -> Response:
+    web: Web = request.app.state.web
+    target = safe_next(request.query_params.get("next"))
+    if web.session(request) is not None:
+        return RedirectResponse(target, status_code=303)
+    return _login_page(web, target)
+
+
+def _login_page(web: Web, target: str, error: str | None = None, status_code: int = 200, name: str = "") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = web.render("login.html", None, status_code=status_code, token=token, target=target, error=error, login_name=name)
+    response.set_cookie(PRELOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict")
+    return response
+
+
+async def login_post(request: Request) -> Response:
+    web: Web = request.app.state.web
+    form = await request.form()
+    target = safe_next(str(form.get("next") or "/"))
+    if not token_ok(str(form.get("csrf") or ""), request.cookies.get(PRELOGIN_COOKIE)):
+        return _login_page(web, target, "Trang đăng nhập đã hết hạn. Hãy nhập lại mật khẩu.", 403)
+    client = request.client.host if request.client else "?"
+    name = clean_login(str(form.get("user") or ""))
+    if web.throttle.blocked(client):
+        log.warning("web login throttled for %s", client)
+        return _login_page(web, target, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút.", 429, name)
+    if not name:
+        return _login_page(web, target, "Hãy nhập tên cán bộ (tên này được ghi cùng mỗi quyết định).", 400, name)
+    if not password_ok(str(form.get("password") or ""), web.password):
+        web.throttle.failed(client)
+        log.warning("web login failed for %r from %s", name, client)
+        return _login_page(web, target, "Mật khẩu không đúng.", 401, name)
+    web.throttle.succeeded(client)
+    sid, _ = web.sessions.create(name)
+    log.info("web login %r from %s", name, client)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, sid, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(PRELOGIN_COOKIE, path="/login")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    web: Web = request.app.state.web
+    session = web.session(request)
+    form = await request.form()
+    if session is not None:
+        if not token_ok(str(form.get("csrf") or ""), session.csrf):
+            return web.render("error.html", session, status_code=403, code=403, message="Yêu cầu không hợp lệ.")
+        web.sessions.drop(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
