@@ -1,0 +1,581 @@
+"""The IMAP side of ingestion: connect, log in, find new mail by UID, fetch it read-only, IDLE.
+
+Only this module talks IMAP (through imapclient). It knows nothing of SQLite: progress per
+(account, folder) — UIDVALIDITY and the highest UID done — comes in and goes out through the
+small `StateStore` protocol, and each fetched message goes to a handler the caller supplies.
+
+Why it is shaped this way:
+- Read-only by default: EXAMINE (not SELECT) and BODY.PEEK[], so staff still see mail as
+  unread and nothing can be flagged, moved or deleted by accident. Only `processed_label` /
+  `processed_folder` open the folder read-write.
+- A poll with nothing new costs O(1) in the mailbox size: EXAMINE gives UIDVALIDITY and
+  UIDNEXT, compared with the stored last UID; no SEARCH ALL, no fetch of old UIDs.
+- A crash anywhere is safe: state is saved only after the handler has stored a batch, and the
+  handler is idempotent (the store's UNIQUE keys), so a repeat costs a download, never a
+  duplicate. A UIDVALIDITY change rescans the folder and relies on the same idempotency.
+- Bounded memory: new UIDs are fetched in batches bounded by count and by bytes (RFC822.SIZE
+  is fetched first), so a backlog of 10,000 messages or a 25 MB attachment never holds more
+  than one batch in RAM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timezone
+from functools import cached_property
+from typing import Any, Protocol
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+from cchc.config import ImapConfig
+from cchc.errors import MailboxError
+from ingest.oauth import OAuthError, TokenProvider
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID = {"name": "cchc-inbox", "version": "0.1", "vendor": "cchc-inbox"}
+MAX_BATCH_BYTES = 32 * 1024 * 1024  # one batch in RAM at most (plus one message above it)
+META_CHUNK = 1000  # UIDs whose size/date are fetched per command (small lines)
+IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before the server's 29-minute cut-off
+
+#: Errors that mean "the connection is gone or unusable": reconnect and try again later.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # socket.error, ssl.SSLError, TimeoutError, ConnectionError
+    IMAPClient.AbortError,
+    IMAPClient.Error,
+    EOFError,
+)
+
+
+class MailboxLoginError(MailboxError):
+    """The server refused our credentials (recorded as `login_failed` for the digest)."""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What is done in one folder: every UID <= last_uid under this UIDVALIDITY."""
+
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass(frozen=True)
+class DoneUid:
+    """One message handled, for the per-UID audit table (and Gmail rescans by X-GM-MSGID)."""
+
+    uid: int
+    raw_sha256: str
+    gm_msgid: int | None = None
+
+
+class StateStore(Protocol):
+    """Where progress lives (store/mailbox.py implements it over SQLite)."""
+
+    def load(self, account: str, folder: str) -> FolderState | None: ...
+
+    def save(
+        self, account: str, folder: str, uidvalidity: int, last_uid: int, done: Sequence[DoneUid]
+    ) -> None:
+        """Record progress in one transaction; last_uid never goes back within a UIDVALIDITY."""
+
+    def known_gm_msgids(self, account: str, ids: Sequence[int]) -> set[int]:
+        """Which of these Gmail message ids were already handled (any folder, any UIDVALIDITY)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
+    internaldate: datetime  # timezone-aware: the arrival time the server recorded
+    size: int
+    gm_msgid: int | None = None
+
+    @property
+    def source(self) -> str:
+        """The sighting key the store puts under UNIQUE (SPEC §7: mailbox/UIDVALIDITY/UID)."""
+        return f"imap://{self.account}/{self.folder};UIDVALIDITY={self.uidvalidity}/;UID={self.uid}"
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+#: Stores one message; must be idempotent; returns the raw SHA-256 it stored (or None).
+Handler = Callable[[FetchedMessage], "str | None"]
+#: Called with (messages done, messages to do) as a pass goes on.
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class FolderInfo:
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+
+@dataclass
+class PollResult:
+    account: str
+    folder: str
+    uidvalidity: int = 0
+    uidnext: int = 0
+    last_uid: int = 0
+    fetched: int = 0  # messages downloaded and handed to the handler
+    skipped_known: int = 0  # Gmail rescan: known X-GM-MSGIDs not downloaded again
+    rescan: bool = False  # UIDVALIDITY changed since the last pass
+    missing: list[int] = field(default_factory=list)  # UIDs the server listed but sent no body for
+    seconds: float = 0.0
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.fetched == 0 and not self.rescan
+
+
+class ImapMailbox:
+    """One IMAP connection to the configured account and folder.
+
+    Use as a context manager: `with ImapMailbox(cfg) as box: box.poll(state, handler)`.
+    """
+
+    def __init__(
+        self,
+        cfg: ImapConfig,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        tokens: TokenProvider | None = None,
+        max_batch_bytes: int = MAX_BATCH_BYTES,
+    ) -> None:
+        self.cfg = cfg
+        self.account = cfg.account
+        self.folder = cfg.folder
+        self.ssl_context = ssl_context
+        self.max_batch_bytes = max_batch_bytes
+        if cfg.auth == "xoauth2" and tokens is None:
+            if not (cfg.refresh_token and cfg.client_id and cfg.client_secret):
+                raise MailboxError(
+                    "imap.auth = \"xoauth2\" needs a refresh token, client id and client secret: "
+                    f"set the environment variables {cfg.token_env}, {cfg.client_id_env} and "
+                    f"{cfg.client_secret_env}"
+                )
+            tokens = TokenProvider(
+                client_id=cfg.client_id,
+                client_secret=cfg.client_secret,
+                refresh_token=cfg.refresh_token,
+                token_url=cfg.token_url,
+                timeout=cfg.timeout_seconds,
+            )
+        self.tokens = tokens
+        self.client: IMAPClient | None = None
+        self.capabilities: frozenset[bytes] = frozenset()
+        self._selected_readonly: bool | None = None
+
+    # -- connection ------------------------------------------------------------------------
+
+    def __enter__(self) -> ImapMailbox:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        """Connect, secure, log in, send ID. Raises MailboxLoginError or MailboxError."""
+        cfg = self.cfg
+        if not cfg.host:
+            raise MailboxError("imap.host is not set in the configuration")
+        try:
+            client = IMAPClient(
+                cfg.host,
+                port=cfg.port,
+                ssl=cfg.security == "ssl",
+                ssl_context=self.ssl_context,
+                timeout=cfg.timeout_seconds,
+            )
+        except CONNECTION_ERRORS as exc:
+            raise MailboxError(f"cannot connect to {cfg.host}:{cfg.port} ({cfg.security}): {exc}") from exc
+        # imapclient sets imaplib's debug level to 5, which repr()s every literal eagerly:
+        # 5-6x the CPU of a fetch, and message bodies in debug logs. Off.
+        client._imap.debug = 0
+        client.normalise_times = False  # keep INTERNALDATE's offset: aware datetimes
+        self.client = client
+        try:
+            if cfg.security == "starttls":
+                client.starttls(self.ssl_context)
+            elif cfg.security == "none" and cfg.host not in ("127.0.0.1", "::1", "localhost"):
+                log.warning("IMAP to %s without TLS: the password crosses the network in clear", cfg.host)
+            self._login(client)
+            self.capabilities = frozenset(client.capabilities())
+            if b"ID" in self.capabilities:
+                client.id_(CLIENT_ID)
+        except LoginError as exc:
+            self.close()
+            raise MailboxLoginError(
+                f"{cfg.host} refused the login of {cfg.username} ({_text(exc)}); check "
+                + ("the OAuth2 refresh token" if cfg.auth == "xoauth2" else f"the password in ${cfg.password_env}")
+            ) from None
+        except OAuthError as exc:  # a revoked refresh token is a refused login, for the digest
+            self.close()
+            raise MailboxLoginError(str(exc)) from exc
+        except CONNECTION_ERRORS as exc:
+            self.close()
+            raise MailboxError(f"IMAP session with {cfg.host} failed: {_text(exc)}") from exc
+        log.info("connected to %s as %s (gmail=%s)", cfg.host, cfg.username, self.is_gmail)
+
+    def _login(self, client: IMAPClient) -> None:
+        cfg = self.cfg
+        if cfg.auth != "xoauth2":
+            if not cfg.password:
+                raise MailboxLoginError(
+                    f"no IMAP password: set the environment variable {cfg.password_env} "
+                    "(named by imap.password_env)"
+                )
+            client.login(cfg.username, cfg.password)
+            return
+        assert self.tokens is not None
+        try:
+            client.oauth2_login(cfg.username, self.tokens.access_token())
+        except LoginError:
+            # A cached token may have been revoked before its expiry: refresh once, retry.
+            self.tokens.invalidate()
+            client.oauth2_login(cfg.username, self.tokens.access_token())
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        self._selected_readonly = None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection is being dropped anyway
+            try:
+                client.shutdown()
+            except Exception as exc:  # noqa: BLE001
+                log.debug("closing the IMAP connection: %s", exc)
+
+    @property
+    def is_gmail(self) -> bool:
+        return b"X-GM-EXT-1" in self.capabilities
+
+    @property
+    def supports_idle(self) -> bool:
+        return b"IDLE" in self.capabilities
+
+    def _client(self) -> IMAPClient:
+        if self.client is None:
+            raise MailboxError("not connected to the IMAP server")
+        return self.client
+
+    # -- folder ----------------------------------------------------------------------------
+
+    @property
+    def writes(self) -> bool:
+        """Only the optional processed label/folder needs a read-write SELECT."""
+        return bool(self.cfg.processed_label or self.cfg.processed_folder)
+
+    def open_folder(self) -> FolderInfo:
+        """EXAMINE (read-only) or SELECT the folder: UIDVALIDITY and UIDNEXT in O(1)."""
+        client = self._client()
+        readonly = not self.writes
+        try:
+            resp = client.select_folder(self.folder, readonly=readonly)
+        except IMAPClient.Error as exc:
+            if isinstance(exc, IMAPClient.AbortError):
+                raise
+            raise MailboxError(
+                f"cannot open folder {self.folder!r} on {self.cfg.host} ({_text(exc)}): "
+                "check imap.folder (Gmail labels are folders, e.g. \"INBOX\" or \"[Gmail]/All Mail\")"
+            ) from exc
+        self._selected_readonly = readonly
+        uidvalidity = resp.get(b"UIDVALIDITY")
+        uidnext = resp.get(b"UIDNEXT")
+        if uidvalidity is None or uidnext is None:  # RFC 3501 makes them optional; STATUS has them
+            status = client.folder_status(self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
+            uidvalidity = status[b"UIDVALIDITY"]
+            uidnext = status[b"UIDNEXT"]
+        return FolderInfo(int(uidvalidity), int(uidnext), int(resp.get(b"EXISTS", 0)))
+
+    # -- one pass --------------------------------------------------------------------------
+
+    def poll(
+        self,
+        state: StateStore,
+        handler: Handler,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> PollResult:
+        """Fetch every message newer than the stored state, hand each to `handler`, save state.
+
+        Raises MailboxError (connection lost, folder missing); progress saved so far stays.
+        """
+        started = time.monotonic()
+        result = PollResult(self.account, self.folder)
+        try:
+            self._poll(state, handler, progress, result)
+        except CONNECTION_ERRORS as exc:
+            raise MailboxError(f"IMAP connection to {self.cfg.host} lost: {_text(exc)}") from exc
+        finally:
+            result.seconds = time.monotonic() - started
+        return result
+
+    def _poll(
+        self, state: StateStore, handler: Handler, progress: ProgressCallback | None, result: PollResult
+    ) -> None:
+        saved = state.load(self.account, self.folder)
+        if saved is not None and self._selected_readonly is None:
+            # STATUS first: O(1) and, unlike EXAMINE, not slowed by a maildir that just changed
+            # (Dovecot re-reads a recently modified cur/ on every SELECT/EXAMINE). Only with no
+            # folder selected: STATUS of the selected folder gives the session's stale view.
+            status = self._client().folder_status(self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
+            uidvalidity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+            if uidvalidity == saved.uidvalidity and uidnext <= saved.last_uid + 1:
+                result.uidvalidity, result.uidnext, result.last_uid = uidvalidity, uidnext, saved.last_uid
+                return
+        info = self.open_folder()
+        result.uidvalidity, result.uidnext = info.uidvalidity, info.uidnext
+        if saved is not None and saved.uidvalidity == info.uidvalidity:
+            start = saved.last_uid + 1
+        else:
+            start = 1
+            if saved is not None:
+                result.rescan = True
+                log.warning(
+                    "UIDVALIDITY of %s changed (%s -> %s): rescanning; duplicates are recognised",
+                    self.folder, saved.uidvalidity, info.uidvalidity,
+                )
+        result.last_uid = start - 1
+        if info.uidnext <= start or info.exists == 0:
+            if result.rescan:  # remember the new UIDVALIDITY even for an empty folder
+                state.save(self.account, self.folder, info.uidvalidity, start - 1, [])
+            return
+        uids = self._new_uids(start)
+        if not uids:
+            if result.rescan:
+                state.save(self.account, self.folder, info.uidvalidity, start - 1, [])
+            return
+        total = len(uids)
+        done_count = 0
+        if progress:
+            progress(0, total)
+        for batch, skipped in self._batches(uids, state):
+            result.skipped_known += len(skipped)
+            done: list[DoneUid] = []
+            last = result.last_uid
+            complete = False
+            try:
+                for msg in self._fetch(batch, info.uidvalidity, result):
+                    digest = handler(msg) or msg.sha256
+                    done.append(DoneUid(msg.uid, digest, msg.gm_msgid))
+                    last = msg.uid
+                    result.fetched += 1
+                    done_count += 1
+                    if progress:
+                        progress(done_count, total)
+                # The whole batch went through: UIDs without a body and known ones are done too.
+                last = max([last, *(m.uid for m in batch), *skipped])
+                complete = True
+            finally:
+                if not complete and done and not self.writes:
+                    # Keep what is stored even when the batch broke off: the rest comes again.
+                    state.save(self.account, self.folder, info.uidvalidity, last, done)
+                    result.last_uid = last
+            if self.writes:
+                self._mark_processed([d.uid for d in done])
+            state.save(self.account, self.folder, info.uidvalidity, last, done)
+            result.last_uid = last
+            if skipped:
+                done_count += len(skipped)
+                if progress:
+                    progress(done_count, total)
+
+    def _new_uids(self, start: int) -> list[int]:
+        """UIDs >= start. `UID SEARCH UID n:*` also returns the highest UID when n is above it
+        (RFC 3501: n:* means *:n), hence the filter."""
+        found = self._client().search(["UID", f"{start}:*"])
+        return sorted(u for u in found if u >= start)
+
+    @dataclass(frozen=True)
+    class _Meta:
+        uid: int
+        size: int
+        gm_msgid: int | None
+
+    def _batches(
+        self, uids: Sequence[int], state: StateStore
+    ) -> Iterator[tuple[list[_Meta], list[int]]]:
+        """Batches bounded by count and bytes; with Gmail, UIDs of already-known X-GM-MSGIDs
+        (a rescan after UIDVALIDITY changed) are not downloaded again."""
+        client = self._client()
+        items = ["RFC822.SIZE"] + (["X-GM-MSGID"] if self.is_gmail else [])
+        limit = max(1, self.cfg.batch_size)
+        for i in range(0, len(uids), META_CHUNK):
+            chunk = uids[i : i + META_CHUNK]
+            meta = client.fetch(chunk, items)
+            metas = [
+                self._Meta(uid, int(meta[uid].get(b"RFC822.SIZE", 0)), meta[uid].get(b"X-GM-MSGID"))
+                for uid in chunk
+                if uid in meta
+            ]
+            skipped: list[int] = []
+            if self.is_gmail:
+                known = state.known_gm_msgids(self.account, [m.gm_msgid for m in metas if m.gm_msgid])
+                skipped = [m.uid for m in metas if m.gm_msgid in known]
+                metas = [m for m in metas if m.gm_msgid not in known]
+            # Known UIDs go with the chunk's last batch: marking them done earlier could
+            # move last_uid past a UID of this chunk not yet stored.
+            batch: list[ImapMailbox._Meta] = []
+            size = 0
+            for m in metas:
+                if batch and (len(batch) >= limit or size + m.size > self.max_batch_bytes):
+                    yield batch, []
+                    batch, size = [], 0
+                batch.append(m)
+                size += m.size
+            if batch or skipped:
+                yield batch, skipped
+
+    def _fetch(self, batch: Sequence[_Meta], uidvalidity: int, result: PollResult) -> Iterator[FetchedMessage]:
+        if not batch:
+            return
+        items = ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"]
+        if self.is_gmail:
+            items.append("X-GM-MSGID")
+        data = self._client().fetch([m.uid for m in batch], items)
+        for m in batch:
+            item = data.pop(m.uid, None)  # pop: let each body go as soon as it is handled
+            raw = item.get(b"BODY[]") if item else None
+            if raw is None:
+                log.error("server listed UID %s in %s but sent no body; skipped", m.uid, self.folder)
+                result.missing.append(m.uid)
+                continue
+            when = item.get(b"INTERNALDATE")
+            yield FetchedMessage(
+                account=self.account,
+                folder=self.folder,
+                uidvalidity=uidvalidity,
+                uid=m.uid,
+                raw=raw,
+                internaldate=_aware(when),
+                size=int(item.get(b"RFC822.SIZE", len(raw))),
+                gm_msgid=item.get(b"X-GM-MSGID", m.gm_msgid),
+            )
+
+    # -- processed mail (optional, the only writes) ----------------------------------------
+
+    def _mark_processed(self, uids: Sequence[int]) -> None:
+        """Label or move stored messages. Runs after the handler stored them and before the
+        state is saved: a crash in between repeats the label/move, never loses a message."""
+        if not uids:
+            return
+        client = self._client()
+        cfg = self.cfg
+        if cfg.processed_label:
+            if self.is_gmail:
+                client.add_gmail_labels(uids, [cfg.processed_label], silent=True)  # adds, never replaces
+            else:  # elsewhere a keyword (an IMAP "label") does the same job
+                client.add_flags(uids, [_keyword(cfg.processed_label)], silent=True)
+        elif cfg.processed_folder:
+            if b"MOVE" in self.capabilities:
+                client.move(uids, cfg.processed_folder)
+            else:
+                client.copy(uids, cfg.processed_folder)
+                client.delete_messages(uids, silent=True)
+                if b"UIDPLUS" in self.capabilities:
+                    client.uid_expunge(uids)
+                else:
+                    client.expunge()
+
+    # -- waiting for mail ------------------------------------------------------------------
+
+    def wait(self, timeout: float, *, stop: threading.Event | None = None) -> bool:
+        """Block up to `timeout` seconds in IDLE; True when the server announced a change.
+
+        The folder must be open (poll() leaves it so). Returns early when `stop` is set.
+        A dead connection surfaces as MailboxError at DONE (the socket's read timeout), so
+        the caller reconnects: that is the "reconnect on silence".
+        """
+        client = self._client()
+        if not self.supports_idle:
+            raise MailboxError("the server does not offer IDLE")
+        if self._selected_readonly is None:  # a no-op poll used STATUS only: IDLE needs a folder
+            self.open_folder()
+        deadline = time.monotonic() + max(0.0, min(timeout, IDLE_RENEW_SECONDS))
+        slice_seconds = 1.0 if stop is not None else 60.0
+        changed = False
+        try:
+            client.idle()
+            while not changed and not (stop is not None and stop.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                wanted = min(left, slice_seconds)
+                began = time.monotonic()
+                responses = client.idle_check(timeout=wanted)
+                if not responses and time.monotonic() - began < wanted * 0.5:
+                    # imapclient swallows EOF: the socket was readable yet said nothing.
+                    raise MailboxError(f"{self.cfg.host} closed the connection during IDLE")
+                for resp in responses:
+                    if len(resp) >= 2 and resp[1] in (b"EXISTS", b"RECENT"):
+                        changed = True
+                    elif resp[:1] == (b"BYE",):
+                        raise MailboxError(f"{self.cfg.host} closed the connection during IDLE")
+            client.idle_done()
+            if b"UNSELECT" in self.capabilities:  # so the next poll can use STATUS (see _poll)
+                client.unselect_folder()
+                self._selected_readonly = None
+        except CONNECTION_ERRORS as exc:
+            raise MailboxError(f"IDLE on {self.cfg.host} failed: {_text(exc)}") from exc
+        return changed
+
+    def noop(self) -> None:
+        try:
+            self._client().noop()
+        except CONNECTION_ERRORS as exc:
+            raise MailboxError(f"NOOP on {self.cfg.host} failed: {_text(exc)}") from exc
+
+
+def _aware(value: Any) -> datetime:
+    """INTERNALDATE as an aware datetime (imapclient gives one when normalise_times is off)."""
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        if offset is None:
+            return value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=timezone(offset))  # a stdlib tzinfo, not imapclient's
+    return datetime.now(UTC)
+
+
+def _keyword(label: str) -> str:
+    """An IMAP keyword (atom) from a label: no spaces, brackets or wildcards."""
+    cleaned = "".join(c if c.isascii() and c.isalnum() or c in "-_.$" else "_" for c in label)
+    return cleaned or "cchc_processed"
+
+
+def _text(exc: BaseException) -> str:
+    msg = exc.args[0] if exc.args else exc
+    if isinstance(msg, bytes):
+        msg = msg.decode("utf-8", "replace")
+    return str(msg) or type(exc).__name__
+
+
+__all__ = [
+    "CONNECTION_ERRORS",
+    "DoneUid",
+    "FetchedMessage",
+    "FolderInfo",
+    "FolderState",
+    "Handler",
+    "ImapMailbox",
+    "MailboxLoginError",
+    "PollResult",
+    "StateStore",
+]
