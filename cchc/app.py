@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +19,13 @@ from cchc import views
 from cchc.config import Config
 from cchc.decide import MessageInput, Verdict, decide
 from cchc.errors import CchcError, NotFound
-from cchc.facts import Facts, compute_facts, flatten, match_json
+from cchc.facts import Facts, match_json
 from cchc.periods import Period, due, parse_period
+from cchc.prepare import Prepared, PrepareSettings, make_pool, prepare, worker_count
 from cchc.units import Unit, load_units
-from ingest.auth import check_authentication
 from ingest.match import match_unit, needle_table
-from ingest.mime import parse_message
-from parsers.model import Finding, ParsedAttachment
 from store import repo
-from store.archive import Archive, safe_name, sha256
+from store.archive import Archive, sha256
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +34,6 @@ log = logging.getLogger(__name__)
 class IngestResult:
     message_ref: int | None
     status: str  # new | duplicate | seen
-
-
-def _parse_all(msg_attachments: list[Any], config: Config) -> list[ParsedAttachment]:
-    from parsers.registry import Limits, parse_attachment
-
-    limits = Limits(
-        max_bytes=int(config.parse.max_attachment_mb * 1024 * 1024),
-        time_limit=config.parse.timeout_seconds,
-    )
-    out = []
-    for raw_att in msg_attachments:
-        parsed = parse_attachment(raw_att.filename, raw_att.data, content_type=raw_att.content_type, limits=limits)
-        parsed.data = raw_att.data
-        if raw_att.container and not parsed.container:
-            parsed.container = raw_att.container
-        out.append(parsed)
-    return out
 
 
 class App:
@@ -63,10 +45,15 @@ class App:
         self._units: list[Unit] | None = None
         self._table: list[tuple[str, str]] | None = None
         self._book: dict[str, str] | None = None
+        self.workers = worker_count(config.parse.workers)
+        self._pool: Executor | None = None
         if config.units_file and not self.db.conn.execute("SELECT 1 FROM units LIMIT 1").fetchone():
             self.import_units(config.units_file)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         self.db.conn.close()
 
     # --- units ----------------------------------------------------------------------------
@@ -108,68 +95,98 @@ class App:
 
     # --- ingest ---------------------------------------------------------------------------
 
-    def ingest_raw(self, raw: bytes, *, source: str, arrived: datetime | None = None, extra: Any = ()) -> IngestResult:
-        """Store one message (idempotent). `arrived` is the IMAP INTERNALDATE when there is one."""
+    def _settings(self) -> PrepareSettings:
+        return PrepareSettings(
+            archive=self.config.store.archive,
+            trusted_authserv_id=self.config.imap.trusted_authserv_id,
+            max_bytes=int(self.config.parse.max_attachment_mb * 1024 * 1024),
+            time_limit=self.config.parse.timeout_seconds,
+        )
+
+    def _known(self, raw: bytes, source: str, extra: Any) -> tuple[IngestResult | None, str]:
+        """Cheap checks before any parsing: a known source, or bytes already stored."""
         if repo.source_seen(self.db, source):
-            return IngestResult(None, "seen")
+            return IngestResult(None, "seen"), ""
         digest = sha256(raw)
-        existing = repo.find_existing(self.db, digest, None)
-        if existing is not None:  # same bytes under a new source: only the sighting is new
+        if repo.find_existing(self.db, digest, None) is not None:
             self.archive.put_raw(raw, digest)
             ref, _ = repo.store_message(self.db, _stub(digest), [], source, extra)
+            return IngestResult(ref, "duplicate"), digest
+        return None, digest
+
+    def ingest_raw(self, raw: bytes, *, source: str, arrived: datetime | None = None, extra: Any = ()) -> IngestResult:
+        """Store one message (idempotent). `arrived` is the IMAP INTERNALDATE when there is one."""
+        known, digest = self._known(raw, source, extra)
+        if known:
+            return known
+        return self.commit(prepare(raw, self._settings(), digest), source=source, arrived=arrived, extra=extra)
+
+    def ingest_many(self, items: list[tuple[bytes, str, datetime | None]]) -> list[IngestResult]:
+        """Like `ingest_raw` for each (raw, source, arrived), in order, parsing on every core.
+
+        Each message is still committed in its own transaction, in the order given.
+        """
+        results: list[IngestResult | None] = []
+        pending: list[tuple[int, bytes, str]] = []
+        for i, (raw, source, _arrived) in enumerate(items):
+            known, digest = self._known(raw, source, ())
+            results.append(known)
+            if known is None:
+                pending.append((i, raw, digest))
+        prepared = self._prepare_all([(raw, digest) for _, raw, digest in pending])
+        for (i, _raw, _digest), item in zip(pending, prepared, strict=True):
+            _, source, arrived = items[i]
+            results[i] = self.commit(item, source=source, arrived=arrived)
+        return [r for r in results if r is not None]
+
+    def _prepare_all(self, jobs: list[tuple[bytes, str]]) -> list[Prepared]:
+        settings = self._settings()
+        if len(jobs) > 1 and self.workers > 1:
+            try:
+                if self._pool is None:
+                    self._pool = make_pool(self.workers)
+                futures = [self._pool.submit(prepare, raw, settings, digest) for raw, digest in jobs]
+                return [f.result() for f in futures]
+            except Exception as exc:  # noqa: BLE001 - a broken pool must not stop ingest
+                # Worker processes can fail to start (no /dev/shm, a __main__ that cannot be
+                # re-imported): parse here instead. A real bug in `prepare` raises again below,
+                # with its traceback, in this process.
+                log.warning("parsing in worker processes failed (%s); parsing in this process", exc)
+                if self._pool is not None:
+                    self._pool.shutdown(cancel_futures=True)
+                self._pool, self.workers = None, 1
+        return [prepare(raw, settings, digest) for raw, digest in jobs]
+
+    def commit(self, p: Prepared, *, source: str, arrived: datetime | None = None, extra: Any = ()) -> IngestResult:
+        """The store half of ingest: dedupe by Message-ID, match the unit, one transaction."""
+        if repo.source_seen(self.db, source):
+            return IngestResult(None, "seen")
+        if p.message_id and repo.find_existing(self.db, p.digest, p.message_id) is not None:
+            ref, new = repo.store_message(self.db, _stub(p.digest, p.message_id), [], source, extra)
             return IngestResult(ref, "duplicate")
-        self.archive.put_raw(raw, digest)
-        msg = parse_message(raw)
-        if msg.message_id and repo.find_existing(self.db, "", msg.message_id) is not None:
-            ref, _ = repo.store_message(self.db, _stub(digest, msg.message_id), [], source, extra)
-            return IngestResult(ref, "duplicate")
+        problems = list(p.problems)
         if arrived is not None:
             received, received_from = arrived, "internaldate"
-        elif msg.received_at is not None:
-            received, received_from = msg.received_at, "received"
-        elif msg.date_header is not None:
-            received, received_from = msg.date_header, "date"
+        elif p.received_header is not None:
+            received, received_from = p.received_header, "received"
+        elif p.date_header is not None:
+            received, received_from = p.date_header, "date"
         else:
             received, received_from = datetime.now(UTC), "import"
-            msg.problems.append("no Received: or Date: header: arrival time is the import time")
+            problems.append("no Received: or Date: header: arrival time is the import time")
         received = received.astimezone(self.tz)
-        parsed = _parse_all(msg.attachments, self.config)
-        auth = check_authentication(msg.auth_results, self.config.imap.trusted_authserv_id)
-        facts = compute_facts(msg, parsed)
-        facts.clues["from"] = msg.from_addr
         book, table = self._matching()
-        facts.match = match_json(match_unit(msg.from_addr, facts.clue_object(), book, table))
-
-        files = flatten(parsed)
-        attachments = []
-        for pos, att in enumerate(files):
-            name = safe_name(att.filename)
-            if att.data is not None:
-                self.archive.put_file(att.data, att.filename, att.sha256)
-            attachments.append(
-                repo.NewAttachment(
-                    position=pos, filename=att.filename, safe_name=name, sha256=att.sha256,
-                    size=att.size, content_type=att.content_type, container=att.container,
-                    format=att.format, kind=att.kind, error=att.error,
-                    header_block=att.header_block, title=att.title,
-                    outline=(
-                        {"present": att.outline.present, "missing": att.outline.missing, "sections": att.outline.sections}
-                        if att.outline else None
-                    ),
-                    onestop=att.onestop,
-                    findings=[_finding(f, att.filename) for f in att.findings],
-                )
-            )
+        p.facts.match = match_json(match_unit(p.from_addr, p.facts.clue_object(), book, table))
         record = repo.NewMessage(
-            raw_sha256=digest, message_id=msg.message_id, from_addr=msg.from_addr,
-            from_name=msg.from_name, subject=msg.subject,
-            date_header=msg.date_header.isoformat() if msg.date_header else None,
+            raw_sha256=p.digest, message_id=p.message_id, from_addr=p.from_addr,
+            from_name=p.from_name, subject=p.subject,
+            date_header=p.date_header.isoformat() if p.date_header else None,
             received_at=received.isoformat(), received_ts=received.timestamp(),
-            received_from=received_from, body_text=msg.body_text, size=len(raw),
-            auth=auth.verdict, auth_detail=auth.detail, problems=msg.problems,
-            facts=facts.to_json(),
+            received_from=received_from, body_text=p.body_text, size=p.size,
+            auth=p.auth.verdict, auth_detail=p.auth.detail, problems=problems,
+            facts=p.facts.to_json(),
         )
-        ref, new = repo.store_message(self.db, record, attachments, source, extra)
+        ref, new = repo.store_message(self.db, record, p.attachments, source, extra)
         return IngestResult(ref, "new" if new else "duplicate")
 
     # --- decisions ------------------------------------------------------------------------
@@ -248,15 +265,6 @@ class App:
 def _stub(digest: str, message_id: str | None = None) -> repo.NewMessage:
     """A record for a message already stored: only its sighting will be written."""
     return repo.NewMessage(digest, message_id, "", "", "", None, "", 0.0, "", "", 0, "absent", None, [], {})
-
-
-def _finding(f: Finding, filename: str) -> dict[str, Any]:
-    out = f.to_json()
-    if out.get("attachment") is None:
-        out["attachment"] = filename
-    if f.detail:
-        out["detail"] = f.detail
-    return out
 
 
 __all__ = ["App", "IngestResult", "CchcError"]

@@ -109,6 +109,7 @@ class WebConfig:
 class ParseConfig:
     max_attachment_mb: float = 25.0
     timeout_seconds: float = 60.0
+    workers: int = 0  # processes that parse attachments; 0 = one per core, 1 = none
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "ack": {"enabled"},
     "web": {"enabled", "host", "port", "password_env"},
-    "parse": {"max_attachment_mb", "timeout_seconds"},
+    "parse": {"max_attachment_mb", "timeout_seconds", "workers"},
     "mail": {"templates"},
 }
 
@@ -344,6 +345,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         parse=ParseConfig(
             max_attachment_mb=float(p.get("max_attachment_mb", float, 25.0)),
             timeout_seconds=float(p.get("timeout_seconds", float, 60.0)),
+            workers=p.int("workers", 0, 0, 64),
         ),
         templates=mail.path("templates", None),
     )

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ingest.files import iter_paths
 
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
+CHUNK = 32  # messages parsed side by side; bounds the memory a large .mbox can take
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def import_paths(app: Any, paths: list[str | Path], progress: bool = False) -> dict[str, int]:
@@ -21,13 +36,14 @@ def import_paths(app: Any, paths: list[str | Path], progress: bool = False) -> d
         bar.start()
         task = bar.add_task("Đang nhập thư", total=None)
     try:
-        for item in iter_paths(paths):
-            result = app.ingest_raw(item.raw, source=item.source)
-            summary["read"] += 1
-            summary[result.status] += 1
-            log.info("imported %s: %s", item.source, result.status)
+        for chunk in _chunks(iter_paths(paths), CHUNK):
+            results = app.ingest_many([(item.raw, item.source, None) for item in chunk])
+            for item, result in zip(chunk, results, strict=True):
+                summary["read"] += 1
+                summary[result.status] += 1
+                log.info("imported %s: %s", item.source, result.status)
             if bar:
-                bar.advance(task)
+                bar.advance(task, len(chunk))
     finally:
         if bar:
             bar.stop()

@@ -120,6 +120,16 @@ def poll_once(app: Any, box: ImapMailbox, *, progress: bool | None = False) -> P
         log.debug("stored UID %s of %s: %s", msg.uid, msg.folder, result.status)
         return None
 
+    def many(batch: list[FetchedMessage]) -> list[str | None]:
+        """A whole fetched batch: parsed on every core, stored in order, one transaction each."""
+        results = app.ingest_many([(m.raw, m.source, m.internaldate) for m in batch])
+        for msg, result in zip(batch, results, strict=True):
+            statuses[result.status] += 1
+            log.debug("stored UID %s of %s: %s", msg.uid, msg.folder, result.status)
+        return [None] * len(batch)
+
+    handle.many = many  # type: ignore[attr-defined]
+
     update, stop_bar = _progress_bar(progress)
     try:
         result = box.poll(state, handle, progress=update)

@@ -373,8 +373,13 @@ class ImapMailbox:
             last = result.last_uid
             complete = False
             try:
-                for msg in self._fetch(batch, info.uidvalidity, result):
-                    digest = handler(msg) or msg.sha256
+                fetched = list(self._fetch(batch, info.uidvalidity, result))
+                many = getattr(handler, "many", None)
+                # A handler with `many` takes the whole batch at once (to parse on every core);
+                # it must have stored every message when it returns, as a plain handler does.
+                digests = many(fetched) if many else None
+                for i, msg in enumerate(fetched):
+                    digest = (digests[i] if digests is not None else handler(msg)) or msg.sha256
                     done.append(DoneUid(msg.uid, digest, msg.gm_msgid))
                     last = msg.uid
                     result.fetched += 1

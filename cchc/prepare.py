@@ -1,0 +1,152 @@
+"""The CPU-heavy half of ingest, runnable in a worker process: raw bytes → a `Prepared` message.
+
+MIME decoding, attachment parsing, authentication and the message's own facts depend on the
+message alone, so they can run on every core; the archive files are written here too (write-
+once by hash, before any row names them). What depends on the store — unit matching, dedupe
+by Message-ID, the transaction — stays with `App.commit` in the main process, in order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cchc.facts import Facts, compute_facts, flatten
+from ingest.auth import AuthResult, check_authentication
+from ingest.mime import parse_message
+from parsers.model import Finding, ParsedAttachment
+from store import repo
+from store.archive import Archive, safe_name, sha256
+
+
+@dataclass(frozen=True)
+class PrepareSettings:
+    archive: Path
+    trusted_authserv_id: str
+    max_bytes: int
+    time_limit: float
+
+
+@dataclass
+class Prepared:
+    digest: str
+    size: int
+    message_id: str | None
+    from_addr: str
+    from_name: str
+    subject: str
+    date_header: datetime | None
+    received_header: datetime | None
+    body_text: str
+    problems: list[str]
+    auth: AuthResult
+    facts: Facts
+    attachments: list[repo.NewAttachment]
+
+
+def _finding(f: Finding, filename: str) -> dict[str, Any]:
+    out = f.to_json()
+    if out.get("attachment") is None:
+        out["attachment"] = filename
+    return out
+
+
+def _parse_all(msg_attachments: list[Any], settings: PrepareSettings) -> list[ParsedAttachment]:
+    from parsers.registry import Limits, parse_attachment
+
+    limits = Limits(max_bytes=settings.max_bytes, time_limit=settings.time_limit)
+    out = []
+    for raw_att in msg_attachments:
+        parsed = parse_attachment(raw_att.filename, raw_att.data, content_type=raw_att.content_type, limits=limits)
+        parsed.data = raw_att.data
+        if raw_att.container and not parsed.container:
+            parsed.container = raw_att.container
+        out.append(parsed)
+    return out
+
+
+def prepare(raw: bytes, settings: PrepareSettings, digest: str | None = None) -> Prepared:
+    """Never raises on bad input: parsers and the MIME layer turn it into problems/findings."""
+    archive = Archive(settings.archive)
+    digest = digest or sha256(raw)
+    archive.put_raw(raw, digest)
+    msg = parse_message(raw)
+    parsed = _parse_all(msg.attachments, settings)
+    facts = compute_facts(msg, parsed)
+    facts.clues["from"] = msg.from_addr
+    attachments = []
+    for pos, att in enumerate(flatten(parsed)):
+        if att.data is not None:
+            archive.put_file(att.data, att.filename, att.sha256)
+        attachments.append(
+            repo.NewAttachment(
+                position=pos, filename=att.filename, safe_name=safe_name(att.filename),
+                sha256=att.sha256, size=att.size, content_type=att.content_type,
+                container=att.container, format=att.format, kind=att.kind, error=att.error,
+                header_block=att.header_block, title=att.title,
+                outline=(
+                    {"present": att.outline.present, "missing": att.outline.missing, "sections": att.outline.sections}
+                    if att.outline else None
+                ),
+                onestop=att.onestop,
+                findings=[_finding(f, att.filename) for f in att.findings],
+            )
+        )
+    return Prepared(
+        digest=digest, size=len(raw), message_id=msg.message_id, from_addr=msg.from_addr,
+        from_name=msg.from_name, subject=msg.subject, date_header=msg.date_header,
+        received_header=msg.received_at, body_text=msg.body_text, problems=msg.problems,
+        auth=check_authentication(msg.auth_results, settings.trusted_authserv_id),
+        facts=facts, attachments=attachments,
+    )
+
+
+def worker_count(configured: int) -> int:
+    """0 = one worker per core; 1 = no worker processes at all."""
+    return max(1, configured or (os.cpu_count() or 1))
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the process that wanted it ends, even by `kill -9`: an orphan would
+    wait for work forever, holding the terminal's (or systemd's) pipes and the forkserver open.
+    Workers are children of the forkserver, not of `parent`, hence a watcher thread."""
+
+    def alive() -> bool:
+        try:  # a killed parent may linger as a zombie until reaped: that is dead too
+            with open(f"/proc/{parent}/stat", "rb") as fh:
+                return fh.read().rpartition(b")")[2].split()[0] != b"Z"
+        except FileNotFoundError:
+            return False
+        except OSError:  # no /proc: ask the kernel whether the pid exists
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:
+                pass
+            return True
+
+    def watch() -> None:
+        while alive():
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="cchc-parent-watch", daemon=True).start()
+
+
+def make_pool(workers: int) -> Executor:
+    # forkserver: workers fork from a clean server process, not from a parent that may hold
+    # threads (the scheduler, the web page) and their locks; the parsers are preloaded once.
+    # Workers exit when our process does (see _die_with_parent), and then the server.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["cchc.prepare", "parsers.registry"])
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
