@@ -25,6 +25,24 @@ NOT_INSTALLED = (
 )
 
 
+def doc_is_encrypted(data: bytes) -> bool:
+    """A legacy Word .doc with a password: the FIB's fEncrypted bit (0x0100 of the flags word at
+    offset 0x0A of the WordDocument stream, [MS-DOC] 2.5.2). LibreOffice would only fail on it,
+    so we say "password-protected" instead of "unreadable" — the unit can act on that."""
+    import io
+
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if not ole.exists("WordDocument"):
+                return False
+            fib = ole.openstream("WordDocument").read(12)
+    except Exception:  # noqa: BLE001 - a broken OLE file is LibreOffice's to judge, not ours
+        return False
+    return len(fib) >= 12 and bool(int.from_bytes(fib[10:12], "little") & 0x0100)
+
+
 def find_soffice() -> str | None:
     """The LibreOffice binary on PATH, or None."""
     for name in ("soffice", "libreoffice"):

@@ -197,6 +197,11 @@ def _dispatch(
     elif fmt in SHEETS:
         _from_sheets(pa, data, fmt, specs, limits)
     elif fmt in ("doc", "rtf", "odt"):
+        if fmt == "doc" and convert.doc_is_encrypted(data):
+            raise PasswordProtected(
+                "Tệp Word (.doc) có mật khẩu, không đọc được; đề nghị gửi lại bản không đặt mật khẩu / "
+                "the .doc file is password-protected"
+            )
         converted = convert.to_docx(data, fmt, limits=limits, deadline=deadline)
         _from_document(pa, read_docx(converted, limits=limits, deadline=deadline), specs)
     elif fmt == "pdf":

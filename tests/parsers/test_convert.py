@@ -59,3 +59,51 @@ def test_rtf_is_converted_and_read_when_libreoffice_exists() -> None:
     assert pa.kind in ("other", "outline")
     assert "cai cach hanh chinh" in pa.text
     assert os.environ is not None
+
+
+def _doc_from_docx(tmp_path: Path) -> bytes:
+    """A real Word 97 .doc, made by LibreOffice from one of our generated reports."""
+    import subprocess
+
+    from docbuild import report_docx
+
+    src = tmp_path / "bc.docx"
+    src.write_bytes(report_docx())
+    subprocess.run(
+        [str(convert.find_soffice()), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "doc", "--outdir", str(tmp_path), str(src)],
+        check=True, capture_output=True, timeout=120,
+    )
+    return (tmp_path / "bc.doc").read_bytes()
+
+
+@pytest.mark.skipif(convert.find_soffice() is None, reason="LibreOffice not installed")
+@pytest.mark.slow
+def test_a_real_doc_report_is_converted_and_its_outline_read(tmp_path: Path) -> None:
+    pa = parse_attachment("Bao cao CCHC.doc", _doc_from_docx(tmp_path))
+    assert (pa.format, pa.kind) == ("doc", "outline")
+    assert pa.outline is not None and pa.outline.missing == []
+
+
+@pytest.mark.skipif(convert.find_soffice() is None, reason="LibreOffice not installed")
+@pytest.mark.slow
+def test_a_password_protected_doc_is_reported_as_such(tmp_path: Path) -> None:
+    import olefile
+
+    data = _doc_from_docx(tmp_path)
+    path = tmp_path / "locked.doc"
+    path.write_bytes(data)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        stream = bytearray(ole.openstream("WordDocument").read())
+        stream[11] |= 0x01  # fEncrypted: bit 0x0100 of the FIB flags word at 0x0A
+        ole.write_stream("WordDocument", bytes(stream))
+    assert convert.doc_is_encrypted(path.read_bytes())
+    assert not convert.doc_is_encrypted(data)
+    pa = parse_attachment("locked.doc", path.read_bytes())
+    assert pa.kind == "unparseable"
+    assert [f.code for f in pa.findings] == ["attachment.password_protected"]
+
+
+def test_random_ole_bytes_are_not_taken_for_an_encrypted_doc() -> None:
+    assert not convert.doc_is_encrypted(DOC_STUB)
+    assert not convert.doc_is_encrypted(b"not an OLE file at all")
