@@ -113,6 +113,12 @@ class ParseConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    # The unit whose Phụ lục 2 is the district's own line (group II); unset = sum of `huyen` units.
+    district_unit: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     office: OfficeConfig
@@ -125,6 +131,7 @@ class Config:
     web: WebConfig
     parse: ParseConfig
     templates: Path | None = None
+    export: ExportConfig = field(default_factory=ExportConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -152,6 +159,7 @@ _KNOWN: dict[str, set[str]] = {
     "web": {"enabled", "host", "port", "password_env"},
     "parse": {"max_attachment_mb", "timeout_seconds", "workers"},
     "mail": {"templates"},
+    "export": {"district_unit"},
 }
 
 
@@ -348,4 +356,5 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
             workers=p.int("workers", 0, 0, 64),
         ),
         templates=mail.path("templates", None),
+        export=ExportConfig(district_unit=section("export").str("district_unit", None) or None),
     )

@@ -389,3 +389,38 @@ def test_exports_of_an_empty_store_say_nobody_reported(app: App, tmp_path: Path)
     assert parse_onestop(parsed) is None or not parse_onestop(parsed).rows
     _, under = _read_narrative(build_narrative_docx(app, "2025-Q1", AT))
     assert all(not by_unit for by_unit in under.values())
+
+
+def test_a_configured_district_unit_gives_group_ii_its_own_table(tmp_path: Path) -> None:
+    """`[export] district_unit`: the district line is that unit's table, not the sum."""
+    from casedata import CASE
+    from conftest import write_config
+
+    from cchc.config import load_config
+    from cchc.exports.onestop import collect
+    from cchc.importer import import_paths
+    from cchc.periods import parse_period
+
+    files = [CASE / "messages" / n for n in ("024-vp-hdnd-ubnd-q1.eml", "014-tai-nguyen-moi-truong-q1.eml")]
+    results = {}
+    for chosen in ("", "vp-hdnd-ubnd"):
+        folder = tmp_path / (chosen or "sum")
+        folder.mkdir()
+        extra = f'[export]\ndistrict_unit = "{chosen}"\n' if chosen else ""
+        app = App(load_config(write_config(folder, extra=extra)))
+        import_paths(app, files)
+        data = collect(app, parse_period("2024-Q1"), datetime.fromisoformat("2024-03-01T00:00:00+07:00"))
+        results[chosen] = (data.district.total, {b.units[0]: b.total for b in data.huyen if b.lines})
+        app.close()
+    summed, per_unit = results[""]
+    own, _ = results["vp-hdnd-ubnd"]
+    assert own == per_unit["vp-hdnd-ubnd"]
+    assert summed != own and summed["received"] == sum(t["received"] for t in per_unit.values())
+
+
+def test_an_unknown_district_unit_is_one_line_exit_2(tmp_path: Path) -> None:
+    from conftest import write_config
+
+    config = write_config(tmp_path, extra='[export]\ndistrict_unit = "khong-co"\n')
+    result = CliRunner().invoke(cli, ["export", "onestop", "--config", str(config), "--period", "2024-Q1", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and "export.district_unit" in result.output

@@ -25,8 +25,8 @@ back (`parsers.onestop.parse_onestop`): groups are title rows without numbers fo
 "Cộng" row, because that is the shape whose totals the parser can verify. A unit's own
 mistakes (a failed check in the table it sent) are kept as sent and named in Ghi chú.
 
-Group II is the sum of the `huyen` units' tables. Future work: a config key naming the one
-unit whose table is the district's (the one-stop office), instead of the sum.
+Group II is the sum of the `huyen` units' tables, or, with `[export] district_unit`, the table
+of that one unit (the district's one-stop office, whose table may already cover the others).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc.errors import CchcError
 from cchc.exports import (
     UnitContent,
     district_name,
@@ -204,9 +205,21 @@ def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExpo
                     flagged.append(block.name)
         else:
             communes.append(block)
+    chosen = app.config.export.district_unit
+    if chosen:
+        if chosen not in names:
+            raise CchcError(f"export.district_unit: no unit {chosen!r} in the unit list ({app.config.path})")
+        content = contents.get(chosen)
+        pooled = content.table_rows if content else []
+        with_table = [chosen] if pooled else []
+        flagged = [names[chosen]] if content and content.table_findings else []
+        folded_any = False
     district_lines, folded = _lines(pooled) if pooled else ({}, False)
-    parts = [f"Cộng số liệu Phụ lục 2 của {len(with_table)}/{len(huyen)} phòng, ban, đơn vị "
-             f"thuộc huyện (chi tiết: trang “Chi tiết cấp huyện”)"]
+    if chosen:
+        parts = [f"Số liệu Phụ lục 2 của {names[chosen]}" if pooled else f"{names[chosen]} chưa gửi Phụ lục 2"]
+    else:
+        parts = [f"Cộng số liệu Phụ lục 2 của {len(with_table)}/{len(huyen)} phòng, ban, đơn vị "
+                 f"thuộc huyện (chi tiết: trang “Chi tiết cấp huyện”)"]
     if flagged:
         parts.append("biểu có lỗi: " + ", ".join(flagged))
     if folded or folded_any:
