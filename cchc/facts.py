@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cchc.periods import find_period
-from cchc.text import fold, fold_words
+from cchc.text import fold_words
 from ingest.match import Clues, MatchResult
 from ingest.mime import MailMessage
 from parsers.model import ParsedAttachment
@@ -104,7 +104,3 @@ def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
 
 def match_json(result: MatchResult) -> dict[str, Any]:
     return {"unit": result.unit, "how": result.how, "source": result.source, "candidates": list(result.candidates)}
-
-
-def folded_subject(msg: MailMessage) -> str:
-    return fold(msg.subject)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from cchc.config import CalendarConfig
@@ -162,7 +162,3 @@ def find_period(text: str) -> PeriodMention | None:
 def resolve(mention: PeriodMention, arrival: datetime, cal: CalendarConfig, tz: ZoneInfo) -> Period:
     year = mention.year if mention.year else closest_year(mention.kind, arrival, cal, tz)
     return Period.of(year, mention.kind)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)

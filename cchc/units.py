@@ -43,9 +43,6 @@ class Unit:
 class UnitList:
     units: list[Unit] = field(default_factory=list)
 
-    def by_code(self) -> dict[str, Unit]:
-        return {u.code: u for u in self.units}
-
 
 def normalise_address(address: str) -> str:
     """Case-insensitive; for gmail.com/googlemail.com, dots and a +tag in the local part ignored."""

@@ -256,8 +256,3 @@ def rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...] = ()) -> l
     cur = db.conn.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
-    tables = ["units", "unit_addresses", "messages", "sightings", "attachments", "findings", "verdicts", "review_decisions"]
-    return {t: db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}

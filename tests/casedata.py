@@ -1,4 +1,4 @@
-"""Access to the copied test case `tests/data/cases/daksong-2024` (no ../shared needed)."""
+"""Access to the copied test case `tests/data/cases/daksong-2024`, inside the repository."""
 
 from __future__ import annotations
 
