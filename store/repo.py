@@ -44,7 +44,6 @@ def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
     conn = db.conn
     with conn:
         conn.execute("DELETE FROM unit_addresses WHERE origin = 'units-file'")
-        codes = [u.code for u in units]
         for pos, u in enumerate(units):
             conn.execute(
                 """INSERT INTO units (code, name, grp, aliases, active_from, active_until, successor, position)
@@ -65,8 +64,7 @@ def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
                     "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'units-file', ?)",
                     (normalise_address(e), u.code, now_iso()),
                 )
-        # Units no longer in the file stay (history must stay readable) but get no file addresses.
-        _ = codes
+        # Units no longer in the file stay (history must stay readable) but lose file addresses.
     return len(units)
 
 
