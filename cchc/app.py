@@ -108,9 +108,10 @@ class App:
         if repo.source_seen(self.db, source):
             return IngestResult(None, "seen"), ""
         digest = sha256(raw)
-        if repo.find_existing(self.db, digest, None) is not None:
+        ref = repo.find_existing(self.db, digest, None)
+        if ref is not None:
             self.archive.put_raw(raw, digest)
-            ref, _ = repo.store_message(self.db, _stub(digest), [], source, extra)
+            repo.add_sighting(self.db, ref, source, digest, extra)
             return IngestResult(ref, "duplicate"), digest
         return None, digest
 
@@ -161,9 +162,10 @@ class App:
         """The store half of ingest: dedupe by Message-ID, match the unit, one transaction."""
         if repo.source_seen(self.db, source):
             return IngestResult(None, "seen")
-        if p.message_id and repo.find_existing(self.db, p.digest, p.message_id) is not None:
-            ref, new = repo.store_message(self.db, _stub(p.digest, p.message_id), [], source, extra)
-            return IngestResult(ref, "duplicate")
+        known = repo.find_existing(self.db, p.digest, p.message_id) if p.message_id else None
+        if known is not None:
+            repo.add_sighting(self.db, known, source, p.digest, extra)
+            return IngestResult(known, "duplicate")
         problems = list(p.problems)
         if arrived is not None:
             received, received_from = arrived, "internaldate"
@@ -260,11 +262,6 @@ class App:
 
     def review(self) -> list[dict[str, Any]]:
         return views.review(self)
-
-
-def _stub(digest: str, message_id: str | None = None) -> repo.NewMessage:
-    """A record for a message already stored: only its sighting will be written."""
-    return repo.NewMessage(digest, message_id, "", "", "", None, "", 0.0, "", "", 0, "absent", None, [], {})
 
 
 __all__ = ["App", "IngestResult", "CchcError"]

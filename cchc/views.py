@@ -21,6 +21,17 @@ def _iso(ts: float, app: App) -> str:
     return datetime.fromtimestamp(ts, app.tz).isoformat()
 
 
+def _message_fields(r: dict[str, Any], app: App) -> dict[str, Any]:
+    """The fields every listing of messages starts with."""
+    return {
+        "message_id": r["message_id"],
+        "from": r["from_addr"],
+        "from_name": r["from_name"],
+        "subject": r["subject"],
+        "received_at": _iso(r["received_ts"], app),
+    }
+
+
 def _attachments(app: App, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not refs:
         return {}
@@ -177,11 +188,7 @@ def messages(app: App, since: datetime | None) -> list[dict[str, Any]]:
         dup = r["sid"] != original[r["ref"]][2]
         out.append(
             {
-                "message_id": r["message_id"],
-                "from": r["from_addr"],
-                "from_name": r["from_name"],
-                "subject": r["subject"],
-                "received_at": _iso(r["received_ts"], app),
+                **_message_fields(r, app),
                 "source": r["source"],
                 "disposition": "duplicate" if dup else (r["disposition"] or "ignored"),
                 "reason": None if dup else r["reason"],
@@ -246,11 +253,7 @@ def review(app: App) -> list[dict[str, Any]]:
         facts = json.loads(r["facts"])
         out.append(
             {
-                "message_id": r["message_id"],
-                "from": r["from_addr"],
-                "from_name": r["from_name"],
-                "subject": r["subject"],
-                "received_at": _iso(r["received_ts"], app),
+                **_message_fields(r, app),
                 "reason": r["reason"],
                 "unit": r["unit"],
                 "period": r["period"],

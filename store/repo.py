@@ -219,6 +219,20 @@ def store_message(
     return ref, new
 
 
+def add_sighting(
+    db: sqlite_utils.Database, ref: int, source: str, raw_sha256: str, extra: Iterable[tuple[str, tuple[Any, ...]]] = ()
+) -> None:
+    """Another sighting of a stored message (same bytes or same Message-ID). A known source
+    is refused by its UNIQUE constraint and adds nothing."""
+    with db.conn:
+        db.conn.execute(
+            "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
+            (source, ref, raw_sha256, now_iso()),
+        )
+        for sql, params in extra:
+            db.conn.execute(sql, params)
+
+
 def message_inputs(db: sqlite_utils.Database) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
     """(id, received_ts, auth, facts json, decision action, decision unit) for the decider."""
     yield from db.conn.execute(
