@@ -50,8 +50,12 @@ from casedata import CASE, case_attachments  # noqa: E402
 from integration.dovecot import PASSWORD, USER, Dovecot, available  # noqa: E402
 
 TARGET_RATIO, TARGET_NOOP_MS, TARGET_RSS_MB = 1.5, 50.0, 300.0
-SUBJECTS = ["Báo cáo CCHC quý I năm 2024", "Báo cáo cải cách hành chính 6 tháng đầu năm 2024",
-            "BC CCHC quy III 2024", "Báo cáo CCHC năm 2024"]
+SUBJECTS = [
+    "Báo cáo CCHC quý I năm 2024",
+    "Báo cáo cải cách hành chính 6 tháng đầu năm 2024",
+    "BC CCHC quy III 2024",
+    "Báo cáo CCHC năm 2024",
+]
 
 
 def _png(width: int, height: int, rng: random.Random) -> bytes:
@@ -59,10 +63,16 @@ def _png(width: int, height: int, rng: random.Random) -> bytes:
     rows = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 1))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _unique(zip_bytes: bytes, tag: str) -> bytes:
@@ -113,17 +123,27 @@ def report_messages(n: int, start: datetime) -> Iterator[tuple[bytes, datetime]]
         msg["Date"] = when.strftime("%a, %d %b %Y %H:%M:%S +0000")
         msg["Message-ID"] = f"<bench-{i}@example.gov.vn>"
         msg.set_content("Kính gửi Phòng Nội vụ,\nĐơn vị gửi báo cáo CCHC và Phụ lục 2 kèm theo.\n")
-        msg.add_attachment(_unique(ddata, f"bench-{i}"), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=dname)
-        msg.add_attachment(_unique(xdata, f"bench-{i}"), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=xname)
+        msg.add_attachment(
+            _unique(ddata, f"bench-{i}"),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=dname,
+        )
+        msg.add_attachment(
+            _unique(xdata, f"bench-{i}"),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=xname,
+        )
         yield msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), when
 
 
 def small_messages(n: int, offset: int, start: datetime) -> Iterator[tuple[bytes, datetime]]:
     for i in range(n):
-        raw = (f"From: filler@example.com\r\nSubject: thu khac {offset + i}\r\n"
-               f"Message-ID: <filler-{offset + i}@example.com>\r\n\r\nkhong phai bao cao\r\n").encode()
+        raw = (
+            f"From: filler@example.com\r\nSubject: thu khac {offset + i}\r\n"
+            f"Message-ID: <filler-{offset + i}@example.com>\r\n\r\nkhong phai bao cao\r\n"
+        ).encode()
         yield raw, start
 
 
@@ -195,7 +215,10 @@ def cchc_ingest(config: Path) -> tuple[float, float, str]:
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cchc", "ingest", "--config", str(config), "--quiet"],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
         )
         peak = [0.0]
         done = threading.Event()
@@ -274,7 +297,9 @@ def mark_done(config: Path) -> None:
     try:
         with ImapMailbox(app.config.imap) as box:
             info = box.open_folder()
-        MailboxStateStore(app.db).save(app.config.imap.account, "INBOX", info.uidvalidity, info.uidnext - 1, [])
+        MailboxStateStore(app.db).save(
+            app.config.imap.account, "INBOX", info.uidvalidity, info.uidnext - 1, []
+        )
     finally:
         app.close()
 
@@ -300,9 +325,14 @@ def _run(n: int, batch_size: int, work: Path) -> None:
         start = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
         t = time.perf_counter()
         server.append("INBOX", report_messages(n, start), chunk=50)
-        size = sum(p.stat().st_size for p in (server.root / "mail").rglob("*")
-                   if p.is_file() and p.parent.name in ("cur", "new"))
-        print(f"filled INBOX with {n} messages ({size / n / 1024:.0f} KB each) in {time.perf_counter() - t:.1f} s")
+        size = sum(
+            p.stat().st_size
+            for p in (server.root / "mail").rglob("*")
+            if p.is_file() and p.parent.name in ("cur", "new")
+        )
+        print(
+            f"filled INBOX with {n} messages ({size / n / 1024:.0f} KB each) in {time.perf_counter() - t:.1f} s"
+        )
         time.sleep(5)  # Dovecot re-reads a just-changed cur/ on SELECT/EXAMINE (measured: 2-5 s)
 
         count, a = raw_download(server, parse=False)
@@ -312,7 +342,7 @@ def _run(n: int, batch_size: int, work: Path) -> None:
         config.write_text(
             f'[units]\nfile = "{CASE / "units.toml"}"\n[store]\npath = "db.sqlite"\narchive = "archive"\n'
             f'[imap]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\nusername = "{USER}"\n'
-            f'batch_size = {batch_size}\n',
+            f"batch_size = {batch_size}\n",
             encoding="utf-8",
         )
         b, rss, line = cchc_ingest(config)
@@ -333,14 +363,24 @@ def _run(n: int, batch_size: int, work: Path) -> None:
     print(f"(c) download + email + docx/openpyxl {n / c:8.0f} msg/s  {c:7.2f} s")
     print(f"(b) cchc ingest                      {n / b:8.0f} msg/s  {b:7.2f} s")
     print(f"b/a = {b / a:.1f}x   b/c = {b / c:.2f}x (target <= {TARGET_RATIO})")
-    print(f"peak RSS of (b), with its worker processes: {rss:.0f} MB (target < {TARGET_RSS_MB:.0f})")
-    print(f"no-op poll at N={n}: {noop_n[0]:.2f} ms IMAP, {noop_n[1]:.2f} ms with the health write; "
-          f"bare STATUS {floor_n:.2f} ms (ratio {noop_n[0] / floor_n:.2f}; "
-          f"the first session after the fill: {first_n:.2f} ms)")
-    print(f"no-op poll at 10N={10 * n}: {noop_10n[0]:.2f} ms IMAP, {noop_10n[1]:.2f} ms with the health write; "
-          f"bare STATUS {floor_10n:.2f} ms (ratio {noop_10n[0] / floor_10n:.2f}; "
-          f"the first session after the fill: {first_10n:.2f} ms) (target < 50 ms, flat)")
-    ok = b / c <= TARGET_RATIO and rss < TARGET_RSS_MB and max(noop_n[1], noop_10n[1]) < TARGET_NOOP_MS
+    print(
+        f"peak RSS of (b), with its worker processes: {rss:.0f} MB (target < {TARGET_RSS_MB:.0f})"
+    )
+    print(
+        f"no-op poll at N={n}: {noop_n[0]:.2f} ms IMAP, {noop_n[1]:.2f} ms with the health write; "
+        f"bare STATUS {floor_n:.2f} ms (ratio {noop_n[0] / floor_n:.2f}; "
+        f"the first session after the fill: {first_n:.2f} ms)"
+    )
+    print(
+        f"no-op poll at 10N={10 * n}: {noop_10n[0]:.2f} ms IMAP, {noop_10n[1]:.2f} ms with the health write; "
+        f"bare STATUS {floor_10n:.2f} ms (ratio {noop_10n[0] / floor_10n:.2f}; "
+        f"the first session after the fill: {first_10n:.2f} ms) (target < 50 ms, flat)"
+    )
+    ok = (
+        b / c <= TARGET_RATIO
+        and rss < TARGET_RSS_MB
+        and max(noop_n[1], noop_10n[1]) < TARGET_NOOP_MS
+    )
     print("targets met" if ok else "TARGETS MISSED")
 
 

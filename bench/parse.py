@@ -100,21 +100,31 @@ def main(argv: list[str] | None = None) -> int:
         results[group][0].append(_time(lambda a=att: full(a.filename, a.data), args.repeat))
         results[group][1].append(_time(lambda a=att, b=bare: b(a.data), args.repeat))
     print(f"full parse: {label}; repeat {args.repeat}, median per file\n")
-    print(f"{'kind':6} {'files':>5} {'full med':>9} {'full p95':>9} {'bare med':>9} "
-          f"{'bare p95':>9} {'ratio med':>9} {'ratio p95':>9}")
+    print(
+        f"{'kind':6} {'files':>5} {'full med':>9} {'full p95':>9} {'bare med':>9} "
+        f"{'bare p95':>9} {'ratio med':>9} {'ratio p95':>9}"
+    )
     ok = True
     for group, (fulls, bares) in results.items():
         if not fulls:
             continue
-        fm, fp, bm, bp = (statistics.median(fulls) * 1e3, _p95(fulls) * 1e3,
-                          statistics.median(bares) * 1e3, _p95(bares) * 1e3)
+        fm, fp, bm, bp = (
+            statistics.median(fulls) * 1e3,
+            _p95(fulls) * 1e3,
+            statistics.median(bares) * 1e3,
+            _p95(bares) * 1e3,
+        )
         rm, rp = fm / bm, fp / bp
         ok &= rm <= TARGET and rp <= TARGET
-        print(f"{group:6} {len(fulls):5d} {fm:8.2f}ms {fp:8.2f}ms {bm:8.2f}ms {bp:8.2f}ms "
-              f"{rm:9.2f} {rp:9.2f}")
+        print(
+            f"{group:6} {len(fulls):5d} {fm:8.2f}ms {fp:8.2f}ms {bm:8.2f}ms {bp:8.2f}ms "
+            f"{rm:9.2f} {rp:9.2f}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"\npeak RSS: {peak / 1024:.1f} MiB; target full <= {TARGET:g}x bare: "
-          f"{'met' if ok else 'NOT met'}")
+    print(
+        f"\npeak RSS: {peak / 1024:.1f} MiB; target full <= {TARGET:g}x bare: "
+        f"{'met' if ok else 'NOT met'}"
+    )
     return 0
 
 

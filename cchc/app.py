@@ -87,7 +87,9 @@ class App:
         updates = []
         for ref, _ts, _auth, facts_json, _d, _u in repo.message_inputs(self.db):
             facts = Facts.from_json(json.loads(facts_json))
-            new = match_json(match_unit(facts.clues.get("from", ""), facts.clue_object(), book, table))
+            new = match_json(
+                match_unit(facts.clues.get("from", ""), facts.clue_object(), book, table)
+            )
             if new != facts.match:
                 facts.match = new
                 updates.append((ref, json.dumps(facts.to_json(), ensure_ascii=False)))
@@ -115,12 +117,16 @@ class App:
             return IngestResult(ref, "duplicate"), digest
         return None, digest
 
-    def ingest_raw(self, raw: bytes, *, source: str, arrived: datetime | None = None, extra: Any = ()) -> IngestResult:
+    def ingest_raw(
+        self, raw: bytes, *, source: str, arrived: datetime | None = None, extra: Any = ()
+    ) -> IngestResult:
         """Store one message (idempotent). `arrived` is the IMAP INTERNALDATE when there is one."""
         known, digest = self._known(raw, source, extra)
         if known:
             return known
-        return self.commit(prepare(raw, self._settings(), digest), source=source, arrived=arrived, extra=extra)
+        return self.commit(
+            prepare(raw, self._settings(), digest), source=source, arrived=arrived, extra=extra
+        )
 
     def ingest_many(self, items: list[tuple[bytes, str, datetime | None]]) -> list[IngestResult]:
         """Like `ingest_raw` for each (raw, source, arrived), in order, parsing on every core.
@@ -146,7 +152,9 @@ class App:
             try:
                 if self._pool is None:
                     self._pool = make_pool(self.workers)
-                futures = [self._pool.submit(prepare, raw, settings, digest) for raw, digest in jobs]
+                futures = [
+                    self._pool.submit(prepare, raw, settings, digest) for raw, digest in jobs
+                ]
                 return [f.result() for f in futures]
             except Exception as exc:  # noqa: BLE001 - a broken pool must not stop ingest
                 # Worker processes can fail to start (no /dev/shm, a __main__ that cannot be
@@ -158,7 +166,9 @@ class App:
                 self._pool, self.workers = None, 1
         return [prepare(raw, settings, digest) for raw, digest in jobs]
 
-    def commit(self, p: Prepared, *, source: str, arrived: datetime | None = None, extra: Any = ()) -> IngestResult:
+    def commit(
+        self, p: Prepared, *, source: str, arrived: datetime | None = None, extra: Any = ()
+    ) -> IngestResult:
         """The store half of ingest: dedupe by Message-ID, match the unit, one transaction."""
         if repo.source_seen(self.db, source):
             return IngestResult(None, "seen")
@@ -180,12 +190,20 @@ class App:
         book, table = self._matching()
         p.facts.match = match_json(match_unit(p.from_addr, p.facts.clue_object(), book, table))
         record = repo.NewMessage(
-            raw_sha256=p.digest, message_id=p.message_id, from_addr=p.from_addr,
-            from_name=p.from_name, subject=p.subject,
+            raw_sha256=p.digest,
+            message_id=p.message_id,
+            from_addr=p.from_addr,
+            from_name=p.from_name,
+            subject=p.subject,
             date_header=p.date_header.isoformat() if p.date_header else None,
-            received_at=received.isoformat(), received_ts=received.timestamp(),
-            received_from=received_from, body_text=p.body_text, size=p.size,
-            auth=p.auth.verdict, auth_detail=p.auth.detail, problems=problems,
+            received_at=received.isoformat(),
+            received_ts=received.timestamp(),
+            received_from=received_from,
+            body_text=p.body_text,
+            size=p.size,
+            auth=p.auth.verdict,
+            auth_detail=p.auth.detail,
+            problems=problems,
             facts=p.facts.to_json(),
         )
         ref, new = repo.store_message(self.db, record, p.attachments, source, extra)
@@ -220,21 +238,29 @@ class App:
         key = key.strip()
         candidates = [key] if key.startswith("<") else [key, f"<{key}>"]
         for k in candidates:
-            row = self.db.conn.execute("SELECT id FROM messages WHERE message_id = ?", (k,)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT id FROM messages WHERE message_id = ?", (k,)
+            ).fetchone()
             if row:
                 return int(row[0])
         if key.isdigit():
-            row = self.db.conn.execute("SELECT id FROM messages WHERE id = ?", (int(key),)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT id FROM messages WHERE id = ?", (int(key),)
+            ).fetchone()
             if row:
                 return int(row[0])
         raise NotFound(f"no message {key!r}: give its Message-ID (as `cchc review` shows it)")
 
-    def review_decide(self, key: str, action: str, unit_code: str | None = None, who: str = "cli") -> int:
+    def review_decide(
+        self, key: str, action: str, unit_code: str | None = None, who: str = "cli"
+    ) -> int:
         ref = self.find_message(key)
         if action == "assign":
             if not unit_code or unit_code not in {u.code for u in self.units}:
                 raise NotFound(f"no unit {unit_code!r}: see `cchc status` for the codes")
-            (addr,) = self.db.conn.execute("SELECT from_addr FROM messages WHERE id = ?", (ref,)).fetchone()
+            (addr,) = self.db.conn.execute(
+                "SELECT from_addr FROM messages WHERE id = ?", (ref,)
+            ).fetchone()
             repo.record_decision(self.db, ref, action, unit_code, who)
             if addr:
                 repo.teach_address(self.db, addr, unit_code)
@@ -255,7 +281,9 @@ class App:
     def messages(self, since: datetime | None = None) -> list[dict[str, Any]]:
         return views.messages(self, since)
 
-    def submissions(self, period: str | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+    def submissions(
+        self, period: str | None = None, unit: str | None = None
+    ) -> list[dict[str, Any]]:
         if period:
             parse_period(period)
         return views.submissions(self, period, unit)

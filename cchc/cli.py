@@ -22,13 +22,19 @@ DEFAULT_CONFIG = "config.toml"
 
 def config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", default=DEFAULT_CONFIG, show_default=True,
-        type=click.Path(dir_okay=False), help="Configuration file.",
+        "--config",
+        "config_path",
+        default=DEFAULT_CONFIG,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="Configuration file.",
     )(func)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(func)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Machine-readable output on stdout."
+    )(func)
 
 
 def _open(config_path: str) -> Any:
@@ -45,7 +51,9 @@ def parse_moment(value: str | None, tz: Any) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time: use ISO 8601, e.g. 2025-02-18T00:00:00+07:00") from None
+        raise click.BadParameter(
+            f"{value!r} is not a time: use ISO 8601, e.g. 2025-02-18T00:00:00+07:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -76,7 +84,9 @@ def cli(verbose: int) -> None:
     Example: cchc import messages/ && cchc status --period 2025-Q1
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @cli.command()
@@ -96,7 +106,9 @@ def init(config_path: str, force: bool) -> None:
         raise CchcError(f"{path} already exists (use --force to overwrite)")
     write_starter(path)
     App(load_config(path)).close()
-    click.echo(f"Đã tạo {path} và kho dữ liệu. Sửa [imap], [smtp] và danh sách đơn vị trước khi chạy.")
+    click.echo(
+        f"Đã tạo {path} và kho dữ liệu. Sửa [imap], [smtp] và danh sách đơn vị trước khi chạy."
+    )
 
 
 @cli.group()
@@ -276,7 +288,12 @@ def review_reject(config_path: str, message: str) -> None:
 
 
 @cli.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to build the demo (default: a new temporary folder).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Where to build the demo (default: a new temporary folder).",
+)
 def demo(directory: str | None) -> None:
     """Import the sample mailbox shipped with cchc into a fresh store and show the results.
 

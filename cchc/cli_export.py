@@ -14,7 +14,11 @@ from cchc.cli import _open, config_option
 
 def _output_option(suffix: str) -> click.Option:
     return click.option(
-        "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+        "-o",
+        "--output",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, writable=True),
         help=f"The file to write ({suffix}).",
     )
 

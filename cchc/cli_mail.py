@@ -13,8 +13,18 @@ from typing import Any
 
 import click
 
-KIND_VI = {"ack": "Xác nhận", "reminder": "Nhắc nộp", "escalation": "Báo cáo tình hình", "digest": "Bản tin"}
-STATUS_VI = {"planned": "Sẽ gửi", "queued": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Không gửi được"}
+KIND_VI = {
+    "ack": "Xác nhận",
+    "reminder": "Nhắc nộp",
+    "escalation": "Báo cáo tình hình",
+    "digest": "Bản tin",
+}
+STATUS_VI = {
+    "planned": "Sẽ gửi",
+    "queued": "Đang chờ gửi",
+    "sent": "Đã gửi",
+    "failed": "Không gửi được",
+}
 
 
 def _print_mail(rows: list[dict[str, Any]], dry_run: bool, at: datetime) -> None:
@@ -33,11 +43,20 @@ def _print_mail(rows: list[dict[str, Any]], dry_run: bool, at: datetime) -> None
         status = STATUS_VI.get(r["status"], r["status"])
         if r.get("last_error") and r["status"] != "sent":
             status += f" ({r['last_error']})"
-        table.add_row(KIND_VI.get(r["kind"], r["kind"]), ", ".join(r["to"]), r["unit"] or "", r["period"] or "", r["subject"], status)
+        table.add_row(
+            KIND_VI.get(r["kind"], r["kind"]),
+            ", ".join(r["to"]),
+            r["unit"] or "",
+            r["period"] or "",
+            r["subject"],
+            status,
+        )
     console.print(table)
 
 
-def _run_mail(config_path: str, at_: str | None, dry_run: bool, as_json: bool, kinds: tuple[str, ...]) -> None:
+def _run_mail(
+    config_path: str, at_: str | None, dry_run: bool, as_json: bool, kinds: tuple[str, ...]
+) -> None:
     from cchc.cli import _open, _print_json, parse_moment
     from cchc.outbox import require_smtp
     from scheduler.mailroom import process
@@ -52,9 +71,14 @@ def _run_mail(config_path: str, at_: str | None, dry_run: bool, as_json: bool, k
     else:
         _print_mail(rows, dry_run, at.astimezone(app.tz))
         if report and report.error:
-            click.echo(f"Máy chủ gửi thư (SMTP) lỗi: {report.error}. Thư sẽ được gửi lại sau.", err=True)
+            click.echo(
+                f"Máy chủ gửi thư (SMTP) lỗi: {report.error}. Thư sẽ được gửi lại sau.", err=True
+            )
         if report and report.deferred:
-            click.echo(f"Đã hết hạn mức gửi thư trong ngày: {report.deferred} thư chờ đến ngày mai.", err=True)
+            click.echo(
+                f"Đã hết hạn mức gửi thư trong ngày: {report.deferred} thư chờ đến ngày mai.",
+                err=True,
+            )
     unsettled = [r for r in rows if r["status"] in ("queued", "failed")]
     sys.exit(1 if unsettled else 0)
 
@@ -64,7 +88,9 @@ def register(cli: click.Group) -> None:
     from cchc.cli import config_option, json_option
 
     at_option = click.option("--at", "at_", help="The moment to plan for (ISO 8601; default now).")
-    dry_option = click.option("--dry-run", is_flag=True, help="Only show what would be sent; queue nothing.")
+    dry_option = click.option(
+        "--dry-run", is_flag=True, help="Only show what would be sent; queue nothing."
+    )
 
     @cli.command()
     @config_option

@@ -13,8 +13,15 @@ def register(cli: click.Group) -> None:
 
     @cli.command()
     @config_option
-    @click.option("--host", default=None, help="Address to listen on (default: [web] host, 127.0.0.1).")
-    @click.option("--port", default=None, type=click.IntRange(0, 65535), help="Port (default: [web] port, 8080).")
+    @click.option(
+        "--host", default=None, help="Address to listen on (default: [web] host, 127.0.0.1)."
+    )
+    @click.option(
+        "--port",
+        default=None,
+        type=click.IntRange(0, 65535),
+        help="Port (default: [web] port, 8080).",
+    )
     def web(config_path: str, host: str | None, port: int | None) -> None:
         """The staff web page: compliance, review queue, exports (Ctrl-C stops it).
 
@@ -29,5 +36,10 @@ def register(cli: click.Group) -> None:
         config = load_config(config_path)
         require_password(config)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
-            serve(config, host, port, announce=lambda url: click.echo(f"Trang web cho cán bộ: {url} (Ctrl-C để dừng)"))
+            serve(
+                config,
+                host,
+                port,
+                announce=lambda url: click.echo(f"Trang web cho cán bộ: {url} (Ctrl-C để dừng)"),
+            )
         click.echo("Đã dừng trang web.")

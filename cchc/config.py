@@ -88,7 +88,9 @@ class CalendarConfig:
     reminder_time: str = "08:00"
     escalate_days: tuple[int, ...] = (0, 7)
     digest_time: str = "07:30"
-    overdue_window_days: int = 45  # SPEC §3: a period overdue by less than this is still "the" period
+    overdue_window_days: int = (
+        45  # SPEC §3: a period overdue by less than this is still "the" period
+    )
 
 
 @dataclass(frozen=True)
@@ -143,17 +145,44 @@ _KNOWN: dict[str, set[str]] = {
     "units": {"file"},
     "store": {"path", "archive"},
     "imap": {
-        "host", "port", "security", "username", "password_env", "auth", "token_env",
-        "client_id_env", "client_secret_env", "token_url", "folder", "trusted_authserv_id",
-        "processed_label", "processed_folder", "poll_seconds", "batch_size", "timeout_seconds",
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_env",
+        "auth",
+        "token_env",
+        "client_id_env",
+        "client_secret_env",
+        "token_url",
+        "folder",
+        "trusted_authserv_id",
+        "processed_label",
+        "processed_folder",
+        "poll_seconds",
+        "batch_size",
+        "timeout_seconds",
     },
     "smtp": {
-        "host", "port", "security", "username", "password_env", "sender_name", "sender",
-        "daily_limit", "timeout_seconds",
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_env",
+        "sender_name",
+        "sender",
+        "daily_limit",
+        "timeout_seconds",
     },
     "calendar": {
-        "quarter_due_month", "quarter_due_day", "annual_due", "reminder_days", "reminder_time",
-        "escalate_days", "digest_time", "overdue_window_days",
+        "quarter_due_month",
+        "quarter_due_day",
+        "annual_due",
+        "reminder_days",
+        "reminder_time",
+        "escalate_days",
+        "digest_time",
+        "overdue_window_days",
     },
     "ack": {"enabled"},
     "web": {"enabled", "host", "port", "password_env"},
@@ -185,8 +214,18 @@ class _Section:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind):
-            names = {str: "a text", int: "a whole number", bool: "true or false", float: "a number", list: "a list"}
-            want = names.get(kind, str(kind)) if isinstance(kind, type) else "a value of the right type"
+            names = {
+                str: "a text",
+                int: "a whole number",
+                bool: "true or false",
+                float: "a number",
+                list: "a list",
+            }
+            want = (
+                names.get(kind, str(kind))
+                if isinstance(kind, type)
+                else "a value of the right type"
+            )
             raise self._err(key, f"must be {want}")
         return value
 
@@ -246,7 +285,9 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("configuration file not found; run `cchc init` to write one", path=str(path)) from None
+        raise ConfigError(
+            "configuration file not found; run `cchc init` to write one", path=str(path)
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
     for name, value in raw.items():
@@ -264,13 +305,17 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise o._err("timezone", f"unknown time zone {tz!r}") from None
-    office = OfficeConfig(name=o.str("name", "Phòng Nội vụ"), timezone=tz, notify=o.str_list("notify"))
+    office = OfficeConfig(
+        name=o.str("name", "Phòng Nội vụ"), timezone=tz, notify=o.str_list("notify")
+    )
 
     u = section("units")
     units_file = u.path("file", None)
 
     s = section("store")
-    store = StoreConfig(path=s.path("path", "data/cchc.sqlite"), archive=s.path("archive", "data/archive"))  # type: ignore[arg-type]
+    store = StoreConfig(
+        path=s.path("path", "data/cchc.sqlite"), archive=s.path("archive", "data/archive")
+    )  # type: ignore[arg-type]
 
     i = section("imap")
     auth = i.choice("auth", "password", ("password", "xoauth2"))
@@ -318,7 +363,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
     c = section("calendar")
     annual = c.str("annual_due", "11-05")
     if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", annual):
-        raise c._err("annual_due", "must be MM-DD, e.g. \"11-05\"")
+        raise c._err("annual_due", 'must be MM-DD, e.g. "11-05"')
     calendar = CalendarConfig(
         quarter_due_month=c.int("quarter_due_month", 2, 1, 3),
         quarter_due_day=c.int("quarter_due_day", 18, 1, 28),

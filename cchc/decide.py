@@ -90,7 +90,9 @@ def decide(
         if unit is None:
             unit_code, how = None, None
         is_report = f.report_attachments > 0 and (f.about_cchc or f.readable_reports > 0)
-        period = _period_for(m, unit, first_by_key, cal, tz) if (is_report or f.period_kind) else None
+        period = (
+            _period_for(m, unit, first_by_key, cal, tz) if (is_report or f.period_kind) else None
+        )
         pid = period.id if period else None
 
         if m.decision == "reject":
@@ -104,12 +106,20 @@ def decide(
             if is_report:
                 out.append(Verdict(m.ref, "review", "unmatched", None, pid, None, False))
             else:
-                out.append(Verdict(m.ref, "ignored", None, None, pid if f.period_kind else None, None, False))
+                out.append(
+                    Verdict(
+                        m.ref, "ignored", None, None, pid if f.period_kind else None, None, False
+                    )
+                )
             continue
         if not is_report:
             if f.report_attachments == 0 and f.about_cchc and f.mentions_report:
                 reason = None if m.decision == "approve" else "no_attachment"
-                out.append(Verdict(m.ref, "review" if reason else "ignored", reason, unit_code, pid, how, False))
+                out.append(
+                    Verdict(
+                        m.ref, "review" if reason else "ignored", reason, unit_code, pid, how, False
+                    )
+                )
             else:
                 out.append(Verdict(m.ref, "ignored", None, unit_code, None, how, False))
             continue

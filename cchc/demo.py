@@ -37,7 +37,9 @@ def run_demo(directory: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     demo = resources.files("cchc") / "demo"
     (folder / "config.toml").write_text(DEMO_CONFIG, encoding="utf-8")
-    (folder / "units.toml").write_text((demo / "units.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "units.toml").write_text(
+        (demo / "units.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     mbox = folder / "sample.mbox"
     with resources.as_file(demo / "sample.mbox") as src:
         shutil.copyfile(src, mbox)
@@ -50,7 +52,12 @@ def run_demo(directory: Path | None = None) -> Path:
     )
     last = app.db.conn.execute("SELECT MAX(received_ts) FROM messages").fetchone()[0]
     at = datetime.fromtimestamp(last, app.tz) + timedelta(days=1)
-    periods = [r[0] for r in app.db.conn.execute("SELECT DISTINCT period FROM verdicts WHERE counts = 1 ORDER BY period")]
+    periods = [
+        r[0]
+        for r in app.db.conn.execute(
+            "SELECT DISTINCT period FROM verdicts WHERE counts = 1 ORDER BY period"
+        )
+    ]
     for period in sorted(periods, key=lambda p: (p[:4], ["Q1", "H1", "Q3", "Y"].index(p[5:]))):
         print_status(app.status(period, at))
         console.print()

@@ -13,7 +13,9 @@ class ConfigError(CchcError):
     def __init__(self, message: str, *, key: str | None = None, path: str | None = None) -> None:
         self.key = key
         self.path = path
-        where = ", ".join(p for p in (f"file {path}" if path else "", f"key {key}" if key else "") if p)
+        where = ", ".join(
+            p for p in (f"file {path}" if path else "", f"key {key}" if key else "") if p
+        )
         super().__init__(f"{message} ({where})" if where else message)
 
 

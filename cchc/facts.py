@@ -17,8 +17,34 @@ from ingest.match import Clues, MatchResult
 from ingest.mime import MailMessage
 from parsers.model import ParsedAttachment
 
-REPORT_EXTENSIONS = (".docx", ".doc", ".docm", ".pdf", ".xlsx", ".xls", ".xlsm", ".odt", ".ods", ".rtf", ".zip", ".rar")
-REPORT_FORMATS = {"docx", "docm", "doc", "pdf", "xlsx", "xlsm", "xls", "odt", "ods", "rtf", "zip", "rar"}
+REPORT_EXTENSIONS = (
+    ".docx",
+    ".doc",
+    ".docm",
+    ".pdf",
+    ".xlsx",
+    ".xls",
+    ".xlsm",
+    ".odt",
+    ".ods",
+    ".rtf",
+    ".zip",
+    ".rar",
+)
+REPORT_FORMATS = {
+    "docx",
+    "docm",
+    "doc",
+    "pdf",
+    "xlsx",
+    "xlsm",
+    "xls",
+    "odt",
+    "ods",
+    "rtf",
+    "zip",
+    "rar",
+}
 _CCHC = (" cchc ", " cai cach hanh chinh ", " ccthc ")
 _REPORT_WORDS = (" bao cao ", " bc ", " phu luc ", " bieu mau ")
 
@@ -79,7 +105,14 @@ def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
         "header_blocks": [a.header_block for a in files if a.header_block.strip()],
         "subject": msg.subject,
         "filenames": [a.filename for a in files],
-        "table_units": sorted({str(r.get("unit_name") or "") for a in files for r in (a.onestop or []) if r.get("unit_name")}),
+        "table_units": sorted(
+            {
+                str(r.get("unit_name") or "")
+                for a in files
+                for r in (a.onestop or [])
+                if r.get("unit_name")
+            }
+        ),
         "body": msg.body_text[:20000],
     }
     facts = Facts(clues=clues)
@@ -97,10 +130,19 @@ def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
     for source, text in sources:
         mention = find_period(text)
         if mention:
-            facts.period_kind, facts.period_year, facts.period_source = mention.kind, mention.year, source
+            facts.period_kind, facts.period_year, facts.period_source = (
+                mention.kind,
+                mention.year,
+                source,
+            )
             break
     return facts
 
 
 def match_json(result: MatchResult) -> dict[str, Any]:
-    return {"unit": result.unit, "how": result.how, "source": result.source, "candidates": list(result.candidates)}
+    return {
+        "unit": result.unit,
+        "how": result.how,
+        "source": result.source,
+        "candidates": list(result.candidates),
+    }

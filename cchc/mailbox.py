@@ -49,8 +49,15 @@ class PollReport:
 
     @classmethod
     def of(cls, result: PollResult, statuses: Counter[str]) -> PollReport:
-        return cls(result.account, result.folder, result.fetched, statuses, result.rescan,
-                   list(result.missing), result.seconds)
+        return cls(
+            result.account,
+            result.folder,
+            result.fetched,
+            statuses,
+            result.rescan,
+            list(result.missing),
+            result.seconds,
+        )
 
     def __str__(self) -> str:
         s = self.statuses
@@ -61,7 +68,9 @@ class PollReport:
         if self.rescan:
             text += " Thư mục đã được tạo lại (UIDVALIDITY đổi): đã quét lại, không thư nào bị đếm hai lần."
         if self.missing:
-            text += f" Máy chủ không trả nội dung của {len(self.missing)} thư (UID {self.missing[:5]})."
+            text += (
+                f" Máy chủ không trả nội dung của {len(self.missing)} thư (UID {self.missing[:5]})."
+            )
         return text
 
 
@@ -73,14 +82,19 @@ def _tokens_for(app: Any) -> TokenProvider | None:
     tokens = getattr(app, "_imap_tokens", None)
     if tokens is None and cfg.refresh_token and cfg.client_id and cfg.client_secret:
         tokens = TokenProvider(
-            client_id=cfg.client_id, client_secret=cfg.client_secret,
-            refresh_token=cfg.refresh_token, token_url=cfg.token_url, timeout=cfg.timeout_seconds,
+            client_id=cfg.client_id,
+            client_secret=cfg.client_secret,
+            refresh_token=cfg.refresh_token,
+            token_url=cfg.token_url,
+            timeout=cfg.timeout_seconds,
         )
         app._imap_tokens = tokens
     return tokens
 
 
-def _progress_bar(enabled: bool | None) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+def _progress_bar(
+    enabled: bool | None,
+) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
     """A rich bar on an interactive terminal for a backlog; nothing under CI or in a pipe."""
     if enabled is False:
         return None, lambda: None

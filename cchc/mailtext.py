@@ -41,7 +41,14 @@ class Rendered:
 class Renderer:
     """Renders the mail templates in the office's time zone (dates dd/mm/yyyy, times HH:MM)."""
 
-    def __init__(self, tz: ZoneInfo, folder: Path | None = None, *, office: str = "", notify: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        folder: Path | None = None,
+        *,
+        office: str = "",
+        notify: tuple[str, ...] = (),
+    ) -> None:
         loaders: list[jinja2.BaseLoader] = []
         if folder is not None:
             loaders.append(jinja2.FileSystemLoader(str(folder)))
@@ -49,14 +56,19 @@ class Renderer:
         self.tz = tz
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html.j2",), default_for_string=False
+            ),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            date=self._date, time=self._time, datetime=self._datetime, status_vi=_status_vi,
+            date=self._date,
+            time=self._time,
+            datetime=self._datetime,
+            status_vi=_status_vi,
         )
         self.env.globals.update(office=office, notify=list(notify))
 
@@ -93,11 +105,15 @@ class Renderer:
             subject = " ".join(str(getattr(module, "subject", "")).split())
             text = str(module)
             if not subject:
-                raise MailTemplateError(f'mail template {name} sets no subject: add {{% set subject = "..." %}}')
+                raise MailTemplateError(
+                    f'mail template {name} sets no subject: add {{% set subject = "..." %}}'
+                )
             name = f"{template}.html.j2"
             html = self.env.get_template(name).render(dict(context))
         except jinja2.TemplateNotFound:
-            raise MailTemplateError(f"mail template {name} not found (built-in folder {BUILTIN})") from None
+            raise MailTemplateError(
+                f"mail template {name} not found (built-in folder {BUILTIN})"
+            ) from None
         except jinja2.TemplateError as exc:
             where = f" line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
             raise MailTemplateError(f"mail template {name}{where}: {exc}") from exc

@@ -122,11 +122,15 @@ class YagmailTransport:
         if self._yag is None:
             self._yag = self._connect()
         conn = self._yag.smtp
-        refused = conn.sendmail(sender, recipients, msg.as_bytes(policy=_WIRE))  # CRLF: smtplib fixes str, not bytes
+        refused = conn.sendmail(
+            sender, recipients, msg.as_bytes(policy=_WIRE)
+        )  # CRLF: smtplib fixes str, not bytes
         code, resp = getattr(conn, "last_reply", None) or (250, b"")
         reply = f"{code} {resp.decode('utf-8', 'replace')}".strip()
         if refused:
-            reply += " refused: " + json.dumps({k: [c, m.decode("utf-8", "replace")] for k, (c, m) in refused.items()})
+            reply += " refused: " + json.dumps(
+                {k: [c, m.decode("utf-8", "replace")] for k, (c, m) in refused.items()}
+            )
         return reply
 
     def close(self) -> None:
@@ -171,7 +175,9 @@ def build_message(row: dict[str, Any], cfg: SmtpConfig, now: datetime) -> Messag
         msg = MIMEMultipart("mixed")
         msg.attach(body)
         for att in attachments:
-            maintype, _, subtype = (att.get("content_type") or "application/octet-stream").partition("/")
+            maintype, _, subtype = (
+                att.get("content_type") or "application/octet-stream"
+            ).partition("/")
             part = MIMEBase(maintype, subtype)
             part.set_payload(base64.b64decode(att["data_b64"]))
             encode_base64(part)
@@ -195,11 +201,18 @@ def build_message(row: dict[str, Any], cfg: SmtpConfig, now: datetime) -> Messag
 def _classify(exc: BaseException) -> tuple[str, bool]:
     """(readable error, whether the whole connection is unusable). Permanence is decided by caller."""
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         return f"{exc.smtp_code} {text}", isinstance(exc, smtplib.SMTPAuthenticationError)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "recipients refused: " + json.dumps(
-            {k: [c, m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m)] for k, (c, m) in exc.recipients.items()}
+            {
+                k: [c, m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m)]
+                for k, (c, m) in exc.recipients.items()
+            }
         ), False
     return f"{type(exc).__name__}: {exc}", True
 
@@ -241,7 +254,9 @@ class Outbox:
         """Recipients already sent to today (office time), against `smtp.daily_limit`."""
         return store.recipients_sent_since(self.db, self.day_start(now or datetime.now(UTC)))
 
-    def flush(self, now: datetime | None = None, stop: threading.Event | None = None) -> FlushReport:
+    def flush(
+        self, now: datetime | None = None, stop: threading.Event | None = None
+    ) -> FlushReport:
         """Send what is due, most important first, until done, the budget is spent or SMTP fails.
 
         A connection-level failure (server down, login refused) stops the flush: the mail
@@ -250,9 +265,13 @@ class Outbox:
         now = now or datetime.now(UTC)
         started = time.monotonic()  # sent_at = now + elapsed: true in service, consistent in tests
         report = FlushReport()
-        stale = store.abandon_stale_sending(self.db, now - timedelta(seconds=max(600.0, 5 * self.cfg.timeout_seconds)))
+        stale = store.abandon_stale_sending(
+            self.db, now - timedelta(seconds=max(600.0, 5 * self.cfg.timeout_seconds))
+        )
         if stale:
-            log.error("%d outbox mail(s) were interrupted while sending and are marked failed", stale)
+            log.error(
+                "%d outbox mail(s) were interrupted while sending and are marked failed", stale
+            )
         used = self.budget_used(now)
         limit = self.cfg.daily_limit
         due = store.due_rows(self.db, now)
@@ -264,7 +283,12 @@ class Outbox:
                 to = json.loads(row["to_addrs"])
                 if used + len(to) > limit:
                     report.deferred = len(due) - index
-                    log.warning("daily sending budget reached (%d/%d): %d mail wait for tomorrow", used, limit, report.deferred)
+                    log.warning(
+                        "daily sending budget reached (%d/%d): %d mail wait for tomorrow",
+                        used,
+                        limit,
+                        report.deferred,
+                    )
                     break
                 if not store.claim(self.db, row["id"], now):
                     continue  # another worker has it
@@ -275,7 +299,12 @@ class Outbox:
                     msg = build_message(row, self.cfg, now)
                     reply = transport.send(msg, sender_address(self.cfg), to)
                 except ConfigError:
-                    store.mark_retry(self.db, row["id"], now + backoff(attempts), "no SMTP server configured (smtp.host)")
+                    store.mark_retry(
+                        self.db,
+                        row["id"],
+                        now + backoff(attempts),
+                        "no SMTP server configured (smtp.host)",
+                    )
                     raise
                 except (smtplib.SMTPException, OSError) as exc:
                     error, broken = _classify(exc)
@@ -286,12 +315,20 @@ class Outbox:
                     else:
                         store.mark_retry(self.db, row["id"], now + backoff(attempts), error)
                         report.retry += 1
-                        log.warning("outbox %s not sent (attempt %d), retry in %s: %s", row["key"], attempts, backoff(attempts), error)
+                        log.warning(
+                            "outbox %s not sent (attempt %d), retry in %s: %s",
+                            row["key"],
+                            attempts,
+                            backoff(attempts),
+                            error,
+                        )
                     if broken:
                         report.error = error
                         break
                     continue
-                store.mark_sent(self.db, row["id"], now + timedelta(seconds=time.monotonic() - started), reply)
+                store.mark_sent(
+                    self.db, row["id"], now + timedelta(seconds=time.monotonic() - started), reply
+                )
                 used += len(to)
                 report.sent += 1
                 log.info("outbox %s sent to %s: %s", row["key"], ", ".join(to), reply)

@@ -15,7 +15,12 @@ from cchc.errors import CchcError
 from cchc.text import fold
 
 KINDS = ("Q1", "H1", "Q3", "Y")
-NAMES = {"Q1": "Báo cáo Quý I", "H1": "Báo cáo 6 tháng", "Q3": "Báo cáo Quý III", "Y": "Báo cáo năm"}
+NAMES = {
+    "Q1": "Báo cáo Quý I",
+    "H1": "Báo cáo 6 tháng",
+    "Q3": "Báo cáo Quý III",
+    "Y": "Báo cáo năm",
+}
 _ID = re.compile(r"^(\d{4})-(Q1|H1|Q3|Y)$")
 
 
@@ -34,7 +39,7 @@ class Period:
 
     @property
     def name(self) -> str:
-        """"Báo cáo Quý I năm 2025", "Báo cáo năm 2025"."""
+        """ "Báo cáo Quý I năm 2025", "Báo cáo năm 2025"."""
         if self.kind == "Y":
             return f"{NAMES['Y']} {self.year}"
         return f"{NAMES[self.kind]} năm {self.year}"
@@ -105,7 +110,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("Y", re.compile(_B + r"12\s*(?:thang|t)" + _E)),
     ("Q1", re.compile(_B + r"(?:quy|q)\s*(?:i|1|mot)" + _E)),
     ("Q1", re.compile(_B + r"(?:3|ba)\s*thang\s*dau" + _E)),
-    ("Y", re.compile(_B + r"(?:bao\s*cao|bc|cchc|hanh\s*chinh|mot\s*cua|pl\s*2|phu\s*luc\s*0?2|tong\s*ket|ca)\s*nam(?:\s*(?:20\d\d))?" + _E)),
+    (
+        "Y",
+        re.compile(
+            _B
+            + r"(?:bao\s*cao|bc|cchc|hanh\s*chinh|mot\s*cua|pl\s*2|phu\s*luc\s*0?2|tong\s*ket|ca)\s*nam(?:\s*(?:20\d\d))?"
+            + _E
+        ),
+    ),
     ("Y", re.compile(_B + r"nam\s*20\d\d" + _E)),
 ]
 # A plan for the next period ("phương hướng, nhiệm vụ ... Quý II") is not the report's period.

@@ -64,7 +64,9 @@ def _parse_all(msg_attachments: list[Any], settings: PrepareSettings) -> list[Pa
     limits = Limits(max_bytes=settings.max_bytes, time_limit=settings.time_limit)
     out = []
     for raw_att in msg_attachments:
-        parsed = parse_attachment(raw_att.filename, raw_att.data, content_type=raw_att.content_type, limits=limits)
+        parsed = parse_attachment(
+            raw_att.filename, raw_att.data, content_type=raw_att.content_type, limits=limits
+        )
         parsed.data = raw_att.data
         if raw_att.container and not parsed.container:
             parsed.container = raw_att.container
@@ -87,24 +89,45 @@ def prepare(raw: bytes, settings: PrepareSettings, digest: str | None = None) ->
             archive.put_file(att.data, att.filename, att.sha256)
         attachments.append(
             repo.NewAttachment(
-                position=pos, filename=att.filename, safe_name=safe_name(att.filename),
-                sha256=att.sha256, size=att.size, content_type=att.content_type,
-                container=att.container, format=att.format, kind=att.kind, error=att.error,
-                header_block=att.header_block, title=att.title,
+                position=pos,
+                filename=att.filename,
+                safe_name=safe_name(att.filename),
+                sha256=att.sha256,
+                size=att.size,
+                content_type=att.content_type,
+                container=att.container,
+                format=att.format,
+                kind=att.kind,
+                error=att.error,
+                header_block=att.header_block,
+                title=att.title,
                 outline=(
-                    {"present": att.outline.present, "missing": att.outline.missing, "sections": att.outline.sections}
-                    if att.outline else None
+                    {
+                        "present": att.outline.present,
+                        "missing": att.outline.missing,
+                        "sections": att.outline.sections,
+                    }
+                    if att.outline
+                    else None
                 ),
                 onestop=att.onestop,
                 findings=[_finding(f, att.filename) for f in att.findings],
             )
         )
     return Prepared(
-        digest=digest, size=len(raw), message_id=msg.message_id, from_addr=msg.from_addr,
-        from_name=msg.from_name, subject=msg.subject, date_header=msg.date_header,
-        received_header=msg.received_at, body_text=msg.body_text, problems=msg.problems,
+        digest=digest,
+        size=len(raw),
+        message_id=msg.message_id,
+        from_addr=msg.from_addr,
+        from_name=msg.from_name,
+        subject=msg.subject,
+        date_header=msg.date_header,
+        received_header=msg.received_at,
+        body_text=msg.body_text,
+        problems=msg.problems,
         auth=check_authentication(msg.auth_results, settings.trusted_authserv_id),
-        facts=facts, attachments=attachments,
+        facts=facts,
+        attachments=attachments,
     )
 
 

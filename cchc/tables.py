@@ -61,7 +61,13 @@ def print_status(data: dict[str, Any]) -> None:
         errors = [f for f in u.get("findings", []) if f["level"] == "error"]
         if errors:
             notes.append(f"{len(errors)} lỗi số liệu/tệp")
-        table.add_row(u["name"], f"[{style}]{label}[/]", _when(u["received_at"]), str(u["corrections"] or ""), "; ".join(notes))
+        table.add_row(
+            u["name"],
+            f"[{style}]{label}[/]",
+            _when(u["received_at"]),
+            str(u["corrections"] or ""),
+            "; ".join(notes),
+        )
     console = _console()
     console.print(table)
     console.print(" · ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -73,9 +79,13 @@ def print_messages(data: list[dict[str, Any]]) -> None:
         table.add_column(col, overflow="fold")
     for m in data:
         table.add_row(
-            _when(m["received_at"]), m["from"] or "", (m["subject"] or "")[:60],
+            _when(m["received_at"]),
+            m["from"] or "",
+            (m["subject"] or "")[:60],
             DISPOSITION_VI.get(m["disposition"], m["disposition"]),
-            REASON_VI.get(m["reason"] or "", m["reason"] or ""), m["unit"] or "", m["period"] or "",
+            REASON_VI.get(m["reason"] or "", m["reason"] or ""),
+            m["unit"] or "",
+            m["period"] or "",
         )
     _console().print(table)
 
@@ -88,8 +98,13 @@ def print_submissions(data: list[dict[str, Any]]) -> None:
         files = ", ".join(f"{a['filename']} ({a['kind']})" for a in s["attachments"])
         missing = ", ".join(s["outline"]["missing"]) if s["outline"] else ""
         table.add_row(
-            s["period"], s["unit"], _when(s["received_at"]), "sửa/bổ sung" if s["is_correction"] else "đầu tiên",
-            files, missing, str(len(s["findings"])) if s["findings"] else "",
+            s["period"],
+            s["unit"],
+            _when(s["received_at"]),
+            "sửa/bổ sung" if s["is_correction"] else "đầu tiên",
+            files,
+            missing,
+            str(len(s["findings"])) if s["findings"] else "",
         )
     _console().print(table)
 
@@ -104,8 +119,12 @@ def print_review(data: list[dict[str, Any]]) -> None:
         table.add_column(col, overflow="fold")
     for r in data:
         table.add_row(
-            _when(r["received_at"]), r["from"] or "", (r["subject"] or "")[:50],
-            REASON_VI.get(r["reason"], r["reason"]), r["unit"] or "?", r["message_id"] or "",
+            _when(r["received_at"]),
+            r["from"] or "",
+            (r["subject"] or "")[:50],
+            REASON_VI.get(r["reason"], r["reason"]),
+            r["unit"] or "?",
+            r["message_id"] or "",
         )
     console.print(table)
     console.print("Quyết định: cchc review assign MESSAGE UNIT | approve MESSAGE | reject MESSAGE")

@@ -86,7 +86,9 @@ def _unit(row: dict[str, Any], where: str) -> Unit:
     if not name:
         raise UnitsError(f"{where}: unit {code} has no `name`")
     if group not in GROUPS:
-        raise UnitsError(f"{where}: unit {code}: `group` must be one of {', '.join(GROUPS)}, not {group!r}")
+        raise UnitsError(
+            f"{where}: unit {code}: `group` must be one of {', '.join(GROUPS)}, not {group!r}"
+        )
     return Unit(
         code=code,
         name=name,
@@ -117,7 +119,10 @@ def _rows_csv(path: Path) -> list[dict[str, Any]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in csv.DictReader(io.StringIO(text), dialect=dialect)]
+    return [
+        {(k or "").strip().lower(): v for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text), dialect=dialect)
+    ]
 
 
 def _rows_xlsx(path: Path) -> list[dict[str, Any]]:
@@ -132,7 +137,9 @@ def _rows_xlsx(path: Path) -> list[dict[str, Any]]:
     if not rows:
         return []
     header = [str(c or "").strip().lower() for c in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(c not in (None, "") for c in r)]
+    return [
+        dict(zip(header, r, strict=False)) for r in rows[1:] if any(c not in (None, "") for c in r)
+    ]
 
 
 def load_units(path: str | Path) -> UnitList:
@@ -158,7 +165,9 @@ def load_units(path: str | Path) -> UnitList:
         for e in u.emails:
             key = normalise_address(e)
             if key in addresses and addresses[key] != u.code:
-                raise UnitsError(f"{path}: address {e} belongs to both {addresses[key]} and {u.code}")
+                raise UnitsError(
+                    f"{path}: address {e} belongs to both {addresses[key]} and {u.code}"
+                )
             addresses[key] = u.code
     for u in units:
         if u.successor and u.successor not in seen:

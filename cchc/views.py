@@ -36,11 +36,22 @@ def _attachments(app: App, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not refs:
         return {}
     marks = ",".join("?" * len(refs))
-    atts = repo.rows(app.db, f"SELECT * FROM attachments WHERE message_ref IN ({marks}) ORDER BY message_ref, position", tuple(refs))
-    finds = repo.rows(app.db, f"SELECT * FROM findings WHERE message_ref IN ({marks}) ORDER BY id", tuple(refs))
+    atts = repo.rows(
+        app.db,
+        f"SELECT * FROM attachments WHERE message_ref IN ({marks}) ORDER BY message_ref, position",
+        tuple(refs),
+    )
+    finds = repo.rows(
+        app.db, f"SELECT * FROM findings WHERE message_ref IN ({marks}) ORDER BY id", tuple(refs)
+    )
     by_att: dict[int, list[dict[str, Any]]] = {}
     for f in finds:
-        item = {"code": f["code"], "level": f["level"], "message": f["message"], "attachment": f["attachment"]}
+        item = {
+            "code": f["code"],
+            "level": f["level"],
+            "message": f["message"],
+            "attachment": f["attachment"],
+        }
         if f["detail"]:
             item["detail"] = json.loads(f["detail"])
         by_att.setdefault(f["attachment_ref"], []).append(item)
@@ -56,7 +67,9 @@ def _attachments(app: App, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
                 "format": a["format"],
                 "error": a["error"],
                 "container": a["container"],
-                "outline": {"present": outline["present"], "missing": outline["missing"]} if outline else None,
+                "outline": {"present": outline["present"], "missing": outline["missing"]}
+                if outline
+                else None,
                 "onestop": json.loads(a["onestop"]) if a["onestop"] else None,
                 "findings": by_att.get(a["id"], []),
                 "_sections": outline.get("sections") if outline else None,
@@ -65,7 +78,9 @@ def _attachments(app: App, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-def _combine(atts: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None, list[dict[str, Any]]]:
+def _combine(
+    atts: list[dict[str, Any]],
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]] | None, list[dict[str, Any]]]:
     outlines = [a["outline"] for a in atts if a["outline"]]
     outline = None
     if outlines:
@@ -77,7 +92,18 @@ def _combine(atts: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[di
     return outline, (tables if any(a["onestop"] is not None for a in atts) else None), findings
 
 
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+}
 
 
 def _section_key(sid: str) -> tuple[int, ...]:
@@ -124,11 +150,21 @@ def status(app: App, period: Period, at: datetime) -> dict[str, Any]:
         else:
             entry.update(
                 status="missing" if at >= due_at else "not_due",
-                received_at=None, message_id=None, match=None, corrections=0,
-                outline_missing=None, findings=[],
+                received_at=None,
+                message_id=None,
+                match=None,
+                corrections=0,
+                outline_missing=None,
+                findings=[],
             )
         units_out.append(entry)
-    return {"period": period.id, "name": period.name, "due": due_at.isoformat(), "at": at.astimezone(app.tz).isoformat(), "units": units_out}
+    return {
+        "period": period.id,
+        "name": period.name,
+        "due": due_at.isoformat(),
+        "at": at.astimezone(app.tz).isoformat(),
+        "units": units_out,
+    }
 
 
 def latest_of_each_kind(
@@ -147,15 +183,21 @@ def latest_of_each_kind(
     return latest_outline, latest_table
 
 
-def _latest_content(mine: list[dict[str, Any]], atts: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _latest_content(
+    mine: list[dict[str, Any]], atts: dict[int, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     """The latest outline report and the latest one-stop table (SPEC §3: content from the latest
     of each kind, so a table sent alone later does not erase the narrative sent first)."""
     latest_outline, latest_table = latest_of_each_kind(mine, atts)
     chosen: list[dict[str, Any]] = []
     if latest_outline is not None:
-        chosen += [a for a in atts.get(latest_outline, []) if a["outline"] or a["kind"] == "unparseable"]
+        chosen += [
+            a for a in atts.get(latest_outline, []) if a["outline"] or a["kind"] == "unparseable"
+        ]
     if latest_table is not None:
-        chosen += [a for a in atts.get(latest_table, []) if a["onestop"] is not None and not a["outline"]]
+        chosen += [
+            a for a in atts.get(latest_table, []) if a["onestop"] is not None and not a["outline"]
+        ]
     if not chosen and mine:
         chosen = atts.get(mine[-1]["message_ref"], [])
     return chosen

@@ -164,7 +164,7 @@ class ImapMailbox:
         if cfg.auth == "xoauth2" and tokens is None:
             if not (cfg.refresh_token and cfg.client_id and cfg.client_secret):
                 raise MailboxError(
-                    "imap.auth = \"xoauth2\" needs a refresh token, client id and client secret: "
+                    'imap.auth = "xoauth2" needs a refresh token, client id and client secret: '
                     f"set the environment variables {cfg.token_env}, {cfg.client_id_env} and "
                     f"{cfg.client_secret_env}"
                 )
@@ -203,7 +203,9 @@ class ImapMailbox:
                 timeout=cfg.timeout_seconds,
             )
         except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"cannot connect to {cfg.host}:{cfg.port} ({cfg.security}): {exc}") from exc
+            raise MailboxError(
+                f"cannot connect to {cfg.host}:{cfg.port} ({cfg.security}): {exc}"
+            ) from exc
         # imapclient sets imaplib's debug level to 5, which repr()s every literal eagerly:
         # 5-6x the CPU of a fetch, and message bodies in debug logs. Off.
         client._imap.debug = 0
@@ -213,7 +215,9 @@ class ImapMailbox:
             if cfg.security == "starttls":
                 client.starttls(self.ssl_context)
             elif cfg.security == "none" and cfg.host not in ("127.0.0.1", "::1", "localhost"):
-                log.warning("IMAP to %s without TLS: the password crosses the network in clear", cfg.host)
+                log.warning(
+                    "IMAP to %s without TLS: the password crosses the network in clear", cfg.host
+                )
             self._login(client)
             self.capabilities = frozenset(client.capabilities())
             if b"ID" in self.capabilities:
@@ -222,7 +226,11 @@ class ImapMailbox:
             self.close()
             raise MailboxLoginError(
                 f"{cfg.host} refused the login of {cfg.username} ({_text(exc)}); check "
-                + ("the OAuth2 refresh token" if cfg.auth == "xoauth2" else f"the password in ${cfg.password_env}")
+                + (
+                    "the OAuth2 refresh token"
+                    if cfg.auth == "xoauth2"
+                    else f"the password in ${cfg.password_env}"
+                )
             ) from None
         except OAuthError as exc:  # a revoked refresh token is a refused login, for the digest
             self.close()
@@ -294,7 +302,7 @@ class ImapMailbox:
                 raise
             raise MailboxError(
                 f"cannot open folder {self.folder!r} on {self.cfg.host} ({_text(exc)}): "
-                "check imap.folder (Gmail labels are folders, e.g. \"INBOX\" or \"[Gmail]/All Mail\")"
+                'check imap.folder (Gmail labels are folders, e.g. "INBOX" or "[Gmail]/All Mail")'
             ) from exc
         self._selected_readonly = readonly
         uidvalidity = resp.get(b"UIDVALIDITY")
@@ -329,7 +337,11 @@ class ImapMailbox:
         return result
 
     def _poll(
-        self, state: StateStore, handler: Handler, progress: ProgressCallback | None, result: PollResult
+        self,
+        state: StateStore,
+        handler: Handler,
+        progress: ProgressCallback | None,
+        result: PollResult,
     ) -> None:
         saved = state.load(self.account, self.folder)
         if saved is not None and self._selected_readonly is None:
@@ -339,7 +351,11 @@ class ImapMailbox:
             status = self._client().folder_status(self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
             uidvalidity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
             if uidvalidity == saved.uidvalidity and uidnext <= saved.last_uid + 1:
-                result.uidvalidity, result.uidnext, result.last_uid = uidvalidity, uidnext, saved.last_uid
+                result.uidvalidity, result.uidnext, result.last_uid = (
+                    uidvalidity,
+                    uidnext,
+                    saved.last_uid,
+                )
                 return
         info = self.open_folder()
         result.uidvalidity, result.uidnext = info.uidvalidity, info.uidnext
@@ -351,7 +367,9 @@ class ImapMailbox:
                 result.rescan = True
                 log.warning(
                     "UIDVALIDITY of %s changed (%s -> %s): rescanning; duplicates are recognised",
-                    self.folder, saved.uidvalidity, info.uidvalidity,
+                    self.folder,
+                    saved.uidvalidity,
+                    info.uidvalidity,
                 )
         result.last_uid = start - 1
         if info.uidnext <= start or info.exists == 0:
@@ -433,7 +451,9 @@ class ImapMailbox:
             ]
             skipped: list[int] = []
             if self.is_gmail:
-                known = state.known_gm_msgids(self.account, [m.gm_msgid for m in metas if m.gm_msgid])
+                known = state.known_gm_msgids(
+                    self.account, [m.gm_msgid for m in metas if m.gm_msgid]
+                )
                 skipped = [m.uid for m in metas if m.gm_msgid in known]
                 metas = [m for m in metas if m.gm_msgid not in known]
             # Known UIDs go with the chunk's last batch: marking them done earlier could
@@ -449,7 +469,9 @@ class ImapMailbox:
             if batch or skipped:
                 yield batch, skipped
 
-    def _fetch(self, batch: Sequence[_Meta], uidvalidity: int, result: PollResult) -> Iterator[FetchedMessage]:
+    def _fetch(
+        self, batch: Sequence[_Meta], uidvalidity: int, result: PollResult
+    ) -> Iterator[FetchedMessage]:
         if not batch:
             return
         items = ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"]
@@ -460,7 +482,9 @@ class ImapMailbox:
             item = data.pop(m.uid, None)  # pop: let each body go as soon as it is handled
             raw = item.get(b"BODY[]") if item else None
             if raw is None:
-                log.error("server listed UID %s in %s but sent no body; skipped", m.uid, self.folder)
+                log.error(
+                    "server listed UID %s in %s but sent no body; skipped", m.uid, self.folder
+                )
                 result.missing.append(m.uid)
                 continue
             when = item.get(b"INTERNALDATE")
@@ -486,7 +510,9 @@ class ImapMailbox:
         cfg = self.cfg
         if cfg.processed_label:
             if self.is_gmail:
-                client.add_gmail_labels(uids, [cfg.processed_label], silent=True)  # adds, never replaces
+                client.add_gmail_labels(
+                    uids, [cfg.processed_label], silent=True
+                )  # adds, never replaces
             else:  # elsewhere a keyword (an IMAP "label") does the same job
                 client.add_flags(uids, [_keyword(cfg.processed_label)], silent=True)
         elif cfg.processed_folder:

@@ -22,7 +22,9 @@ _PREFIXES = [
     (" uy ban nhan dan ", " ubnd "),
     (" thi tran ", " tt "),
 ]
-_RECIPIENT_LINE = re.compile(r"^\s*(?:kinh\s*gui|noi\s*nhan|dong\s*kinh\s*gui|gui|to)\b", re.IGNORECASE)
+_RECIPIENT_LINE = re.compile(
+    r"^\s*(?:kinh\s*gui|noi\s*nhan|dong\s*kinh\s*gui|gui|to)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

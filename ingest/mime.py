@@ -83,7 +83,9 @@ def _all_raw(msg: Message, name: str) -> list[str]:
     return [str(v) for k, v in items if k.lower() == name.lower()]
 
 
-_RECEIVED_DATE = re.compile(r";\s*([^;]*?\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[+-]\d{4}|[A-Z]{1,5})?)")
+_RECEIVED_DATE = re.compile(
+    r";\s*([^;]*?\d{1,2}\s+\w{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[+-]\d{4}|[A-Z]{1,5})?)"
+)
 
 
 def parse_received_date(header: str) -> datetime | None:
@@ -210,7 +212,13 @@ def parse_message(raw: bytes) -> MailMessage:
     return out
 
 
-def _walk_top(msg: Message, out: MailMessage, bodies: list[tuple[str, str]], container: str | None = None, depth: int = 0) -> None:
+def _walk_top(
+    msg: Message,
+    out: MailMessage,
+    bodies: list[tuple[str, str]],
+    container: str | None = None,
+    depth: int = 0,
+) -> None:
     """Walk the tree ourselves so message/rfc822 parts are entered exactly once, with a container."""
     stack: list[Message] = [msg]
     seen = 0

@@ -339,7 +339,7 @@ def _assign(grid: Sequence[Sequence[object]], top: int, bottom: int, m: _Matcher
         candidates: dict[str, float] = {}
         for key, (length, exact) in m.matches(own).items():
             candidates[key] = (100 if exact else 80) + length
-        for key, (length, exact) in (m.matches(upper).items() if upper else ()):
+        for key, (length, exact) in m.matches(upper).items() if upper else ():
             candidates.setdefault(key, (50 if exact else 40) + length)
         for key, score in candidates.items():
             col = m.spec.column(key)
@@ -377,8 +377,12 @@ def _is_total(label: str) -> bool:
     if not tokens or tokens[0] not in ("tong", "cong"):
         return False
     rest = tokens[1:]
-    return len(rest) <= 4 and (not rest or rest[0] in ("cong", "so", "chung") or tokens[0] == "tong"
-                                or _ROMAN.match(label.split()[-1].upper()) is not None)
+    return len(rest) <= 4 and (
+        not rest
+        or rest[0] in ("cong", "so", "chung")
+        or tokens[0] == "tong"
+        or _ROMAN.match(label.split()[-1].upper()) is not None
+    )
 
 
 def _mechanism(label: str, spec: OnestopSpec) -> str | None:
@@ -434,7 +438,9 @@ def _read_rows(
         nums = [v for v in values if read_number(v) is not None]
         if nums and len(nums) >= len(values) - 1 and len(nums) * 2 > len(values):
             extra_cols[c] = header.labels.get(c, "")
-    extra_keys = {c: (EXTRA if i == 0 else f"{EXTRA}_{i + 1}") for i, c in enumerate(sorted(extra_cols))}
+    extra_keys = {
+        c: (EXTRA if i == 0 else f"{EXTRA}_{i + 1}") for i, c in enumerate(sorted(extra_cols))
+    }
 
     def cell(row: Sequence[object], c: int | None) -> object:
         return row[c] if c is not None and c < len(row) else None
@@ -454,8 +460,11 @@ def _read_rows(
         label = _text(cell(row, unit_col)) if unit_col is not None else ""
         if not label:
             label = next(
-                (_text(v) for i, v in enumerate(row)
-                 if isinstance(v, str) and i not in known - {unit_col} and read_number(v) is None),
+                (
+                    _text(v)
+                    for i, v in enumerate(row)
+                    if isinstance(v, str) and i not in known - {unit_col} and read_number(v) is None
+                ),
                 "",
             )
         stt = cell(row, stt_col)
@@ -516,9 +525,11 @@ def _fix_rates(items: list[_Item], spec: OnestopSpec) -> None:
     if rate is None:
         return
     plain = [
-        it for it in items
+        it
+        for it in items
         if it.values.get(rate) is not None
-        and _is_number_cell(it.raw_rate) and not isinstance(it.raw_rate, PercentCell)
+        and _is_number_cell(it.raw_rate)
+        and not isinstance(it.raw_rate, PercentCell)
     ]
     if plain and all(0 <= float(it.values[rate] or 0) <= 1 for it in plain):
         for it in plain:
@@ -578,10 +589,17 @@ def _fmt(x: float) -> str:
     return format_number(round(x, 2) if not float(x).is_integer() else int(x))
 
 
-def _finding(check: CheckSpec, it: _Item, ctx: _Ctx, message: str, expected: Any, found: Any,
-             **extra: Any) -> Finding:
-    detail = {"check": check.id, "row": _row_label(it, ctx.spec), "sheet_row": it.sheet_row,
-              "expected": expected, "found": found, **extra}
+def _finding(
+    check: CheckSpec, it: _Item, ctx: _Ctx, message: str, expected: Any, found: Any, **extra: Any
+) -> Finding:
+    detail = {
+        "check": check.id,
+        "row": _row_label(it, ctx.spec),
+        "sheet_row": it.sheet_row,
+        "expected": expected,
+        "found": found,
+        **extra,
+    }
     return Finding(f"onestop.{check.id}", check.level, message, None, detail)
 
 
@@ -604,8 +622,9 @@ def _check_rate(check: CheckSpec, it: _Item, ctx: _Ctx) -> list[Finding]:
     return [_finding(check, it, ctx, msg, expected, found)]
 
 
-def _equation(check: CheckSpec, it: _Item, ctx: _Ctx, left: Sequence[str], right: Sequence[str],
-              what: str) -> list[Finding]:
+def _equation(
+    check: CheckSpec, it: _Item, ctx: _Ctx, left: Sequence[str], right: Sequence[str], what: str
+) -> list[Finding]:
     keys = [*left, *right]
     if not set(keys) <= ctx.present or all(it.values.get(k) is None for k in keys):
         return []
@@ -622,13 +641,20 @@ def _equation(check: CheckSpec, it: _Item, ctx: _Ctx, left: Sequence[str], right
 
 
 def _check_balance(check: CheckSpec, it: _Item, ctx: _Ctx) -> list[Finding]:
-    return _equation(check, it, ctx, [CARRIED, RECEIVED],
-                     [EARLY, ON_TIME, LATE, PENDING_IN, PENDING_OVER], "số hồ sơ nhận và xử lý")
+    return _equation(
+        check,
+        it,
+        ctx,
+        [CARRIED, RECEIVED],
+        [EARLY, ON_TIME, LATE, PENDING_IN, PENDING_OVER],
+        "số hồ sơ nhận và xử lý",
+    )
 
 
 def _check_returned(check: CheckSpec, it: _Item, ctx: _Ctx) -> list[Finding]:
-    return _equation(check, it, ctx, [RETURNED, NOT_RETURNED], [EARLY, ON_TIME, LATE],
-                     "số hồ sơ trả kết quả")
+    return _equation(
+        check, it, ctx, [RETURNED, NOT_RETURNED], [EARLY, ON_TIME, LATE], "số hồ sơ trả kết quả"
+    )
 
 
 def _check_non_negative(check: CheckSpec, it: _Item, ctx: _Ctx) -> list[Finding]:
@@ -649,7 +675,11 @@ def _check_totals(check: CheckSpec, it: _Item, ctx: _Ctx) -> list[Finding]:
     out = []
     for key in [*ctx.count_keys, *[k for k in it.values if k.startswith(EXTRA)]]:
         found = it.values.get(key)
-        if found is None or not it.children or all(ch.values.get(key) is None for ch in it.children):
+        if (
+            found is None
+            or not it.children
+            or all(ch.values.get(key) is None for ch in it.children)
+        ):
             continue
         expected = sum(_n(ch.values, key) for ch in it.children)
         if abs(float(found) - expected) <= EXACT:
@@ -684,8 +714,9 @@ def _run_checks(items: list[_Item], ctx: _Ctx) -> list[Finding]:
             continue
         fn, on_rows, on_totals = impl
         for it in items:
-            if (it.kind == "leaf" and on_rows) or (it.kind in ("total", "group") and on_totals
-                                                  and (it.values or it.children)):
+            if (it.kind == "leaf" and on_rows) or (
+                it.kind in ("total", "group") and on_totals and (it.values or it.children)
+            ):
                 findings.extend(fn(check, it, ctx))
     return findings
 
@@ -705,8 +736,9 @@ def _row_dict(it: _Item, present: list[str], name: str | None) -> dict[str, Any]
     return row
 
 
-def parse_onestop(grids: Sequence[Sequence[Sequence[object]]], spec: OnestopSpec | None = None
-                  ) -> OnestopParse | None:
+def parse_onestop(
+    grids: Sequence[Sequence[Sequence[object]]], spec: OnestopSpec | None = None
+) -> OnestopParse | None:
     """Find and read the one-stop table in grids (sheets of a workbook, tables of a document).
 
     Returns None when no grid has a header naming at least three numeric columns of the
@@ -731,8 +763,9 @@ def parse_onestop(grids: Sequence[Sequence[Sequence[object]]], spec: OnestopSpec
         present = [c.key for c in spec.columns if c.numeric and c.key in header.columns]
         labels = {k: header.labels.get(c, k) for k, c in header.columns.items()}
         labels.update(extra_headers)
-        count_keys = [c.key for c in spec.columns if c.numeric and not c.percent
-                      and c.key in header.columns]
+        count_keys = [
+            c.key for c in spec.columns if c.numeric and not c.percent and c.key in header.columns
+        ]
         ctx = _Ctx(spec, set(present), labels, count_keys)
         findings = _run_checks(items, ctx)
         rows = [_row_dict(it, present, it.unit_name) for it in items if it.kind == "leaf"]
@@ -747,6 +780,7 @@ def parse_onestop(grids: Sequence[Sequence[Sequence[object]]], spec: OnestopSpec
                 continue
             if cand and cand not in names:
                 names.append(cand)
-        return OnestopParse(rows, findings, names, header.bottom, sheet,
-                            dict(header.columns), extra_headers, totals)
+        return OnestopParse(
+            rows, findings, names, header.bottom, sheet, dict(header.columns), extra_headers, totals
+        )
     return None

@@ -64,7 +64,9 @@ def read_grids(data: bytes, fmt: str, *, limits: Limits | None = None) -> list[G
     limits = limits or Limits()
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise Unparseable(f"Định dạng bảng tính không hỗ trợ: {fmt!r} / unsupported spreadsheet format")
+        raise Unparseable(
+            f"Định dạng bảng tính không hỗ trợ: {fmt!r} / unsupported spreadsheet format"
+        )
     if len(data) > limits.max_bytes:
         raise TooLarge(
             f"Tệp quá lớn ({len(data) // (1024 * 1024)} MiB) / file exceeds "
@@ -140,7 +142,10 @@ def _trim(grid: Grid) -> Grid:
     """Drop trailing empty rows and columns (formatting often extends a sheet far)."""
     while grid and all(v is None for v in grid[-1]):
         grid.pop()
-    width = max((max((i + 1 for i, v in enumerate(row) if v is not None), default=0) for row in grid), default=0)
+    width = max(
+        (max((i + 1 for i, v in enumerate(row) if v is not None), default=0) for row in grid),
+        default=0,
+    )
     return [row[:width] for row in grid]
 
 
@@ -236,7 +241,10 @@ def _read_xls(data: bytes) -> list[Grid]:
     for formatting in (True, False):
         try:
             book = xlrd.open_workbook(
-                file_contents=data, formatting_info=formatting, on_demand=True, logfile=io.StringIO()
+                file_contents=data,
+                formatting_info=formatting,
+                on_demand=True,
+                logfile=io.StringIO(),
             )
             break
         except (xlrd.XLRDError, xlrd.compdoc.CompDocError) as exc:
@@ -245,19 +253,39 @@ def _read_xls(data: bytes) -> list[Grid]:
                     "Tệp Excel có mật khẩu, không đọc được / the workbook is password-protected"
                 ) from exc
             last = exc
-        except (NotImplementedError, AssertionError, KeyError, IndexError, ValueError,
-                TypeError, struct.error, EOFError, OSError) as exc:
+        except (
+            NotImplementedError,
+            AssertionError,
+            KeyError,
+            IndexError,
+            ValueError,
+            TypeError,
+            struct.error,
+            EOFError,
+            OSError,
+        ) as exc:
             last = exc
     if book is None:
-        raise Unparseable(f"Tệp Excel (.xls) bị hỏng, không đọc được / corrupt .xls: {last}") from last
+        raise Unparseable(
+            f"Tệp Excel (.xls) bị hỏng, không đọc được / corrupt .xls: {last}"
+        ) from last
     grids: list[Grid] = []
     try:
         for index in range(min(book.nsheets, MAX_SHEETS)):
             try:
                 sheet = book.sheet_by_index(index)
-            except (xlrd.XLRDError, AssertionError, KeyError, IndexError, ValueError,
-                    struct.error, EOFError) as exc:
-                raise Unparseable(f"Trang tính {index + 1} của tệp .xls bị hỏng / corrupt sheet: {exc}") from exc
+            except (
+                xlrd.XLRDError,
+                AssertionError,
+                KeyError,
+                IndexError,
+                ValueError,
+                struct.error,
+                EOFError,
+            ) as exc:
+                raise Unparseable(
+                    f"Trang tính {index + 1} của tệp .xls bị hỏng / corrupt sheet: {exc}"
+                ) from exc
             grids.append(_xlrd_grid(book, sheet))
     finally:
         book.release_resources()
@@ -328,11 +356,21 @@ def _read_ods(data: bytes, zf: zipfile.ZipFile, limits: Limits) -> list[Grid]:
             raise TooLarge("Nội dung tệp .ods quá lớn / spreadsheet content too large")
     try:
         doc = load(io.BytesIO(data))
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError, zipfile.BadZipFile,
-            OSError, SyntaxError, xml.sax.SAXException) as exc:
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        zipfile.BadZipFile,
+        OSError,
+        SyntaxError,
+        xml.sax.SAXException,
+    ) as exc:
         raise Unparseable(f"Tệp .ods bị hỏng, không đọc được / corrupt .ods: {exc}") from exc
     tables = [
-        el for el in doc.spreadsheet.childNodes
+        el
+        for el in doc.spreadsheet.childNodes
         if getattr(el, "qname", None) == (_TABLE_NS, "table")
     ]
     return [_ods_grid(t) for t in tables[:MAX_SHEETS]]
@@ -371,7 +409,9 @@ def _ods_value(cell: Any) -> Cell:
         return attrs.get((_OFFICE_NS, "time-value"))
     if vtype == "boolean":
         return "TRUE" if attrs.get((_OFFICE_NS, "boolean-value")) == "true" else "FALSE"
-    paragraphs = [_ods_text(p) for p in cell.childNodes if getattr(p, "qname", None) == (_TEXT_NS, "p")]
+    paragraphs = [
+        _ods_text(p) for p in cell.childNodes if getattr(p, "qname", None) == (_TEXT_NS, "p")
+    ]
     return _cell("\n".join(paragraphs))
 
 
@@ -409,7 +449,10 @@ def _ods_grid(table: Any) -> Grid:
             repeat = _attr_int(cell, "number-columns-repeated")
             value = _ods_value(cell) if qname[1] == "table-cell" else None
             if qname[1] == "table-cell":
-                rs, cs = _attr_int(cell, "number-rows-spanned"), _attr_int(cell, "number-columns-spanned")
+                rs, cs = (
+                    _attr_int(cell, "number-rows-spanned"),
+                    _attr_int(cell, "number-columns-spanned"),
+                )
                 if (rs > 1 or cs > 1) and len(values) < MAX_COLS:
                     spans.append((len(grid), len(values), len(grid) + rs - 1, len(values) + cs - 1))
             take = min(repeat, MAX_COLS - len(values))

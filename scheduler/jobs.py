@@ -58,7 +58,9 @@ class Timing:
 
 
 class Service:
-    def __init__(self, config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()) -> None:
+    def __init__(
+        self, config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()
+    ) -> None:
         self.config = config
         self.tz = config.tz
         self.stop = stop or threading.Event()
@@ -109,9 +111,16 @@ class Service:
         from scheduler.mailroom import process
 
         with self._app() as app:
-            rows, report = process(app, datetime.now(self.tz), kinds, send=self.send, stop=self.stop)
+            rows, report = process(
+                app, datetime.now(self.tz), kinds, send=self.send, stop=self.stop
+            )
         if rows:
-            log.info("%s: %d mail due (%s)", "/".join(kinds), len(rows), ", ".join(f"{r['key']}={r['status']}" for r in rows))
+            log.info(
+                "%s: %d mail due (%s)",
+                "/".join(kinds),
+                len(rows),
+                ", ".join(f"{r['key']}={r['status']}" for r in rows),
+            )
         if report and (report.sent or report.retry or report.failed or report.deferred):
             log.info("outbox: %s", report)
 
@@ -182,17 +191,42 @@ class Service:
         remind_minute = int(cal.reminder_time.split(":")[1])
         digest_hour, digest_minute = (int(x) for x in cal.digest_time.split(":"))
         add = self.scheduler.add_job
-        add(self._guarded("mailbox", self.job_mailbox), "date", run_date=now, id="mailbox", misfire_grace_time=None)
+        add(
+            self._guarded("mailbox", self.job_mailbox),
+            "date",
+            run_date=now,
+            id="mailbox",
+            misfire_grace_time=None,
+        )
         if self.config.ack.enabled:
-            add(self._guarded("acks", self.job_acks), IntervalTrigger(seconds=t.ack_seconds, timezone=tz), id="acks",
-                next_run_time=now, misfire_grace_time=max(1, int(t.ack_seconds * 0.8)))
-        add(self._guarded("outbox", self.job_flush), IntervalTrigger(seconds=t.flush_seconds, timezone=tz, jitter=2),
-            id="outbox", misfire_grace_time=max(1, int(t.flush_seconds * 0.8)))
+            add(
+                self._guarded("acks", self.job_acks),
+                IntervalTrigger(seconds=t.ack_seconds, timezone=tz),
+                id="acks",
+                next_run_time=now,
+                misfire_grace_time=max(1, int(t.ack_seconds * 0.8)),
+            )
+        add(
+            self._guarded("outbox", self.job_flush),
+            IntervalTrigger(seconds=t.flush_seconds, timezone=tz, jitter=2),
+            id="outbox",
+            misfire_grace_time=max(1, int(t.flush_seconds * 0.8)),
+        )
         # next_run_time=now: the catch-up at start for steps missed while the service was down.
-        add(self._guarded("remind", self.job_remind), CronTrigger(minute=remind_minute, timezone=tz), id="remind",
-            next_run_time=now, misfire_grace_time=30 * 60)
-        add(self._guarded("digest", self.job_digest), CronTrigger(hour=digest_hour, minute=digest_minute, timezone=tz),
-            id="digest", next_run_time=now, misfire_grace_time=60 * 60)
+        add(
+            self._guarded("remind", self.job_remind),
+            CronTrigger(minute=remind_minute, timezone=tz),
+            id="remind",
+            next_run_time=now,
+            misfire_grace_time=30 * 60,
+        )
+        add(
+            self._guarded("digest", self.job_digest),
+            CronTrigger(hour=digest_hour, minute=digest_minute, timezone=tz),
+            id="digest",
+            next_run_time=now,
+            misfire_grace_time=60 * 60,
+        )
         if not self.send:
             log.warning("no [smtp] host configured: mail is planned and queued, not sent")
 
@@ -223,7 +257,8 @@ class Service:
             raise ConfigError(
                 f"[web] enabled = true but the environment variable {self.config.web.password_env} "
                 "(the staff password) is not set",
-                key="web.password_env", path=str(self.config.path),
+                key="web.password_env",
+                path=str(self.config.path),
             )
         with RunLock(self.config.store.path):
             # Create or migrate the store (and load the units) once, before the jobs open it
@@ -245,10 +280,16 @@ class Service:
                 while self._active and time.monotonic() < deadline:
                     self._idle.wait(0.2)
                 if self._active:
-                    log.error("%d job(s) still running after %.0f s; leaving them", self._active, self.timing.stop_grace_seconds)
+                    log.error(
+                        "%d job(s) still running after %.0f s; leaving them",
+                        self._active,
+                        self.timing.stop_grace_seconds,
+                    )
             self._done.set()
             log.info("cchc run: stopped")
 
 
-def run_service(config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()) -> None:
+def run_service(
+    config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()
+) -> None:
     Service(config, stop=stop, timing=timing).run()

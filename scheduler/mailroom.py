@@ -60,10 +60,16 @@ def ack_facts(app: App, at: datetime) -> list[AckFact]:
         period: Period | None = parse_period(c["period"]) if c["period"] else None
         due_at = app.period_due(period) if period else None
         common: dict[str, Any] = dict(
-            message_id=c["message_id"], raw_sha256=c["raw_sha256"], sender=c["from_addr"] or "",
-            received_at=received, subject=c["subject"] or "", unit=c["unit"],
-            unit_name=names.get(c["unit"], c["unit"]), period=c["period"],
-            period_name=period.name if period else None, due=due_at,
+            message_id=c["message_id"],
+            raw_sha256=c["raw_sha256"],
+            sender=c["from_addr"] or "",
+            received_at=received,
+            subject=c["subject"] or "",
+            unit=c["unit"],
+            unit_name=names.get(c["unit"], c["unit"]),
+            period=c["period"],
+            period_name=period.name if period else None,
+            due=due_at,
         )
         if not c["counts"]:
             out.append(AckFact(kind="no_attachment", **common))
@@ -78,16 +84,26 @@ def ack_facts(app: App, at: datetime) -> list[AckFact]:
             if sub["outline"]:
                 outline_missing = tuple((i, titles.get(i, "")) for i in sub["outline"]["missing"])
             problems = tuple(
-                {"code": f["code"], "level": f["level"], "message": f["message"], "attachment": f["attachment"]}
+                {
+                    "code": f["code"],
+                    "level": f["level"],
+                    "message": f["message"],
+                    "attachment": f["attachment"],
+                }
                 for f in sub["findings"]
                 if f["level"] in _TOLD_LEVELS and f["code"] != "outline.missing"
             )
-            unreadable = tuple(a["filename"] for a in sub["attachments"] if a["kind"] == "unparseable")
+            unreadable = tuple(
+                a["filename"] for a in sub["attachments"] if a["kind"] == "unparseable"
+            )
         out.append(
             AckFact(
                 kind="correction" if c["first_ref"] is not None else "counted",
                 on_time=first_ts is not None and first_ts < due_at.timestamp(),
-                outline_missing=outline_missing, problems=problems, unreadable=unreadable, **common,
+                outline_missing=outline_missing,
+                problems=problems,
+                unreadable=unreadable,
+                **common,
             )
         )
     return out
@@ -97,7 +113,9 @@ def _submission(app: App, c: dict[str, Any]) -> dict[str, Any] | None:
     received_iso = datetime.fromtimestamp(c["received_ts"], app.tz).isoformat()
     for s in app.submissions(c["period"], c["unit"]):
         if (c["message_id"] and s["message_id"] == c["message_id"]) or (
-            not c["message_id"] and s["received_at"] == received_iso and s["subject"] == c["subject"]
+            not c["message_id"]
+            and s["received_at"] == received_iso
+            and s["subject"] == c["subject"]
         ):
             return s
     return None
@@ -111,7 +129,11 @@ def due_mail(app: App, at: datetime, kinds: Sequence[str] = REMIND_KINDS) -> lis
         out += plan.plan_acks(at, ack_facts(app, at))
     if "reminder" in kinds:
         steps = plan.reminder_steps(at, cfg.calendar, tz)
-        counted = {s.period.id: store.counted_units(app.db, s.period.id, at.timestamp()) for s in steps if s.period}
+        counted = {
+            s.period.id: store.counted_units(app.db, s.period.id, at.timestamp())
+            for s in steps
+            if s.period
+        }
         out += plan.plan_reminders(at, steps, app.units, counted, cfg.calendar, tz)
     if "escalation" in kinds:
         steps = plan.escalation_steps(at, cfg.calendar, tz)
@@ -131,14 +153,19 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
     since = until - timedelta(days=1)
     names = {u.code: u.name for u in app.units}
     arrivals = [
-        {**m, "unit_name": names.get(m["unit"] or "", ""), "disposition_vi": DISPOSITION_VI.get(m["disposition"], m["disposition"])}
+        {
+            **m,
+            "unit_name": names.get(m["unit"] or "", ""),
+            "disposition_vi": DISPOSITION_VI.get(m["disposition"], m["disposition"]),
+        }
         for m in app.messages(since)
         if datetime.fromisoformat(m["received_at"]) < until
     ]
     review = [
         {**r, "reason_vi": REASON_VI.get(r["reason"], r["reason"])}
         for r in app.review()
-        if datetime.fromisoformat(r["received_at"]) < at  # so a replay (--at) shows that day's queue
+        if datetime.fromisoformat(r["received_at"])
+        < at  # so a replay (--at) shows that day's queue
     ]
     upcoming = []
     for period in plan.upcoming_periods(at, cfg.calendar, tz):
@@ -147,10 +174,15 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         reported = [u for u in status["units"] if u["status"] in ("on_time", "late")]
         upcoming.append(
             {
-                "period": period.id, "period_name": period.name, "due": due_at,
+                "period": period.id,
+                "period_name": period.name,
+                "due": due_at,
                 "days_left": (due_at.date() - at.astimezone(tz).date()).days,
-                "reported": len(reported), "expected": len(status["units"]),
-                "missing": [u["name"] for u in status["units"] if u["status"] in ("not_due", "missing")],
+                "reported": len(reported),
+                "expected": len(status["units"]),
+                "missing": [
+                    u["name"] for u in status["units"] if u["status"] in ("not_due", "missing")
+                ],
             }
         )
     problems = [
@@ -161,34 +193,51 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
     outbox = Outbox(app.db, cfg.smtp, tz)
     counts = store.status_counts(app.db)
     mail = {
-        "today": outbox.budget_used(at), "limit": cfg.smtp.daily_limit,
-        "queued": counts.get("queued", 0) + counts.get("sending", 0), "failed": counts.get("failed", 0),
+        "today": outbox.budget_used(at),
+        "limit": cfg.smtp.daily_limit,
+        "queued": counts.get("queued", 0) + counts.get("sending", 0),
+        "failed": counts.get("failed", 0),
     }
     warnings = []
     if cfg.imap.host:
         stale_after = timedelta(seconds=max(3 * cfg.imap.poll_seconds, 3600))
         last = health["last_check_ok"]
         if last is None:
-            warnings.append("Chưa có lần kiểm tra hộp thư nào thành công: dịch vụ nhận thư có thể chưa chạy.")
+            warnings.append(
+                "Chưa có lần kiểm tra hộp thư nào thành công: dịch vụ nhận thư có thể chưa chạy."
+            )
         elif at - last > stale_after:
             warnings.append(
                 f"Hộp thư không được kiểm tra từ {last.astimezone(tz):%H:%M ngày %d/%m/%Y}: dịch vụ nhận thư có thể đã dừng."
             )
     if health["login_failed"]:
-        warnings.append(f"Đăng nhập hộp thư thất bại {len(health['login_failed'])} lần trong ngày: kiểm tra mật khẩu ứng dụng.")
+        warnings.append(
+            f"Đăng nhập hộp thư thất bại {len(health['login_failed'])} lần trong ngày: kiểm tra mật khẩu ứng dụng."
+        )
     if mail["failed"]:
-        warnings.append(f"{mail['failed']} thư tự động không gửi được (xem hộp thư đi của hệ thống).")
+        warnings.append(
+            f"{mail['failed']} thư tự động không gửi được (xem hộp thư đi của hệ thống)."
+        )
     if mail["today"] >= mail["limit"]:
         warnings.append("Đã hết hạn mức gửi thư trong ngày; thư còn lại sẽ gửi vào ngày mai.")
     errors = health["errors"]
     return {
-        "day": until.date(), "at": at, "since": since, "until": until,
-        "arrivals": arrivals, "review": review, "upcoming": upcoming, "problems": problems,
+        "day": until.date(),
+        "at": at,
+        "since": since,
+        "until": until,
+        "arrivals": arrivals,
+        "review": review,
+        "upcoming": upcoming,
+        "problems": problems,
         "health": {
-            "last_check_ok": health["last_check_ok"], "login_failed": len(health["login_failed"]),
-            "errors": len(errors), "last_error": errors[-1]["detail"] if errors else None,
+            "last_check_ok": health["last_check_ok"],
+            "login_failed": len(health["login_failed"]),
+            "errors": len(errors),
+            "last_error": errors[-1]["detail"] if errors else None,
         },
-        "mail": mail, "warnings": warnings,
+        "mail": mail,
+        "warnings": warnings,
     }
 
 
@@ -205,12 +254,23 @@ def compose(app: App, renderer: Renderer, mail: PlannedMail) -> NewMail:
         assert mail.period is not None
         data = build_period_status_xlsx(app, mail.period, mail.context["at"])
         attachments.append(
-            {"filename": f"tinh-hinh-bao-cao-{mail.period}.xlsx", "content_type": XLSX, "data_b64": base64.b64encode(data).decode()}
+            {
+                "filename": f"tinh-hinh-bao-cao-{mail.period}.xlsx",
+                "content_type": XLSX,
+                "data_b64": base64.b64encode(data).decode(),
+            }
         )
     return NewMail(
-        key=mail.key, kind=mail.kind, to=mail.to, unit=mail.unit, period=mail.period,
-        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-        attachments=attachments, priority=mail.priority,
+        key=mail.key,
+        kind=mail.kind,
+        to=mail.to,
+        unit=mail.unit,
+        period=mail.period,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        attachments=attachments,
+        priority=mail.priority,
     )
 
 
@@ -233,7 +293,11 @@ def process(
     existing = store.existing_keys(app.db, [p.key for p in planned])
     renderer = renderer_for(app)
     if dry_run:
-        return [p.to_json("planned", compose(app, renderer, p).subject) for p in planned if p.key not in existing], None
+        return [
+            p.to_json("planned", compose(app, renderer, p).subject)
+            for p in planned
+            if p.key not in existing
+        ], None
     box = outbox or Outbox(app.db, app.config.smtp, app.tz)
     new = [compose(app, renderer, p) for p in planned if p.key not in existing]
     added = box.queue(new)

@@ -64,7 +64,9 @@ class AckFact:
     kind: str  # counted | correction | no_attachment
     on_time: bool | None = None  # of the first report of this unit and period
     outline_missing: tuple[tuple[str, str], ...] = ()  # (section id, title)
-    problems: tuple[Mapping[str, Any], ...] = ()  # findings worth telling (one-stop checks, unreadable files)
+    problems: tuple[
+        Mapping[str, Any], ...
+    ] = ()  # findings worth telling (one-stop checks, unreadable files)
     unreadable: tuple[str, ...] = ()  # attachment file names that could not be read
 
     @property
@@ -91,8 +93,13 @@ class PlannedMail:
 
     def to_json(self, status: str, subject: str) -> dict[str, Any]:
         return {
-            "key": self.key, "kind": self.kind, "to": list(self.to), "unit": self.unit,
-            "period": self.period, "subject": subject, "status": status,
+            "key": self.key,
+            "kind": self.kind,
+            "to": list(self.to),
+            "unit": self.unit,
+            "period": self.period,
+            "subject": subject,
+            "status": status,
             "scheduled": self.scheduled.isoformat(),
         }
 
@@ -113,7 +120,12 @@ def reminder_steps(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> list[Step
         if not at < due_at:
             continue
         passed = [
-            Step("reminder", f"{d}d", at_clock(due_at.date() - timedelta(days=d), cal.reminder_time, tz), period)
+            Step(
+                "reminder",
+                f"{d}d",
+                at_clock(due_at.date() - timedelta(days=d), cal.reminder_time, tz),
+                period,
+            )
             for d in sorted(set(cal.reminder_days))
         ]
         passed = [s for s in passed if s.scheduled <= at < due_at]
@@ -128,7 +140,12 @@ def escalation_steps(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> list[St
     for period in periods_around(at):
         due_day = due(period, cal, tz).date()
         steps = [
-            Step("escalation", f"{d}d", at_clock(due_day + timedelta(days=d), cal.reminder_time, tz), period)
+            Step(
+                "escalation",
+                f"{d}d",
+                at_clock(due_day + timedelta(days=d), cal.reminder_time, tz),
+                period,
+            )
             for d in sorted(set(cal.escalate_days))
         ]
         live = [s for s in steps if s.scheduled <= at < s.scheduled + ESCALATION_WINDOW]
@@ -141,13 +158,19 @@ def digest_step(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> Step:
     """The latest digest instant at or before `at` (today's, or yesterday's before digest_time)."""
     local = at.astimezone(tz)
     today = at_clock(local.date(), cal.digest_time, tz)
-    scheduled = today if today <= at else at_clock(local.date() - timedelta(days=1), cal.digest_time, tz)
+    scheduled = (
+        today if today <= at else at_clock(local.date() - timedelta(days=1), cal.digest_time, tz)
+    )
     return Step("digest", scheduled.date().isoformat(), scheduled)
 
 
-def upcoming_periods(at: datetime, cal: CalendarConfig, tz: ZoneInfo, window: timedelta = UPCOMING_WINDOW) -> list[Period]:
+def upcoming_periods(
+    at: datetime, cal: CalendarConfig, tz: ZoneInfo, window: timedelta = UPCOMING_WINDOW
+) -> list[Period]:
     """Periods whose due instant is after `at` and within `window` (always at least the next one)."""
-    later = sorted((p for p in periods_around(at) if due(p, cal, tz) > at), key=lambda p: due(p, cal, tz))
+    later = sorted(
+        (p for p in periods_around(at) if due(p, cal, tz) > at), key=lambda p: due(p, cal, tz)
+    )
     near = [p for p in later if due(p, cal, tz) - at <= window]
     return near or later[:1]
 
@@ -181,12 +204,20 @@ def plan_reminders(
             out.append(
                 PlannedMail(
                     key=f"remind:{period.id}:{unit.code}:{step.label}",
-                    kind="reminder", to=tuple(unit.emails), unit=unit.code, period=period.id,
-                    scheduled=step.scheduled, template="reminder",
+                    kind="reminder",
+                    to=tuple(unit.emails),
+                    unit=unit.code,
+                    period=period.id,
+                    scheduled=step.scheduled,
+                    template="reminder",
                     context={
-                        "unit_code": unit.code, "unit_name": unit.name, "period": period.id,
-                        "period_name": period.name, "due": due_at,
-                        "last_day": due_at - timedelta(days=1), "days_left": max(days_left, 0),
+                        "unit_code": unit.code,
+                        "unit_name": unit.name,
+                        "period": period.id,
+                        "period_name": period.name,
+                        "due": due_at,
+                        "last_day": due_at - timedelta(days=1),
+                        "days_left": max(days_left, 0),
                         "step": step.label,
                     },
                 )
@@ -216,20 +247,36 @@ def plan_escalations(
         out.append(
             PlannedMail(
                 key=f"escalate:{step.period.id}:{step.label}",
-                kind="escalation", to=tuple(notify), unit=None, period=step.period.id,
-                scheduled=step.scheduled, template="escalation",
+                kind="escalation",
+                to=tuple(notify),
+                unit=None,
+                period=step.period.id,
+                scheduled=step.scheduled,
+                template="escalation",
                 context={
-                    "period": step.period.id, "period_name": step.period.name,
-                    "due": datetime.fromisoformat(status["due"]), "at": at, "step": step.label,
-                    "missing": missing, "late": late, "on_time_count": len(on_time),
-                    "total": len(status["units"]), "status": status,
+                    "period": step.period.id,
+                    "period_name": step.period.name,
+                    "due": datetime.fromisoformat(status["due"]),
+                    "at": at,
+                    "step": step.label,
+                    "missing": missing,
+                    "late": late,
+                    "on_time_count": len(on_time),
+                    "total": len(status["units"]),
+                    "status": status,
                 },
             )
         )
     return out
 
 
-def plan_acks(at: datetime, facts: Iterable[AckFact], *, enabled: bool = True, max_age: timedelta = ACK_MAX_AGE) -> list[PlannedMail]:
+def plan_acks(
+    at: datetime,
+    facts: Iterable[AckFact],
+    *,
+    enabled: bool = True,
+    max_age: timedelta = ACK_MAX_AGE,
+) -> list[PlannedMail]:
     """An acknowledgement to the sender of each recent counted report or attachment-less report mail."""
     if not enabled:
         return []
@@ -239,15 +286,29 @@ def plan_acks(at: datetime, facts: Iterable[AckFact], *, enabled: bool = True, m
             continue
         out.append(
             PlannedMail(
-                key=f.key, kind="ack", to=(f.sender,), unit=f.unit, period=f.period,
-                scheduled=f.received_at, template="ack",
+                key=f.key,
+                kind="ack",
+                to=(f.sender,),
+                unit=f.unit,
+                period=f.period,
+                scheduled=f.received_at,
+                template="ack",
                 context={
-                    "message_id": f.message_id, "received_at": f.received_at, "report_subject": f.subject,
-                    "unit_code": f.unit, "unit_name": f.unit_name, "period": f.period,
-                    "period_name": f.period_name, "due": f.due, "kind": f.kind, "on_time": f.on_time,
-                    "is_correction": f.kind == "correction", "no_attachment": f.kind == "no_attachment",
+                    "message_id": f.message_id,
+                    "received_at": f.received_at,
+                    "report_subject": f.subject,
+                    "unit_code": f.unit,
+                    "unit_name": f.unit_name,
+                    "period": f.period,
+                    "period_name": f.period_name,
+                    "due": f.due,
+                    "kind": f.kind,
+                    "on_time": f.on_time,
+                    "is_correction": f.kind == "correction",
+                    "no_attachment": f.kind == "no_attachment",
                     "outline_missing": [{"id": i, "title": t} for i, t in f.outline_missing],
-                    "problems": [dict(p) for p in f.problems], "unreadable": list(f.unreadable),
+                    "problems": [dict(p) for p in f.problems],
+                    "unreadable": list(f.unreadable),
                 },
             )
         )
@@ -260,7 +321,13 @@ def plan_digest(step: Step, notify: Sequence[str], data: Mapping[str, Any]) -> l
         return []
     return [
         PlannedMail(
-            key=f"digest:{step.label}", kind="digest", to=tuple(notify), unit=None, period=None,
-            scheduled=step.scheduled, template="digest", context=dict(data),
+            key=f"digest:{step.label}",
+            kind="digest",
+            to=tuple(notify),
+            unit=None,
+            period=None,
+            scheduled=step.scheduled,
+            template="digest",
+            context=dict(data),
         )
     ]

@@ -84,7 +84,8 @@ def attachments_of(db: sqlite_utils.Database, refs: list[int]) -> dict[int, list
                     "error": a["error"],
                     "outline": (
                         {"present": outline["present"], "missing": outline["missing"]}
-                        if outline else None
+                        if outline
+                        else None
                     ),
                     "sections": (outline or {}).get("sections"),
                     "onestop": json.loads(a["onestop"]) if a["onestop"] else None,

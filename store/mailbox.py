@@ -68,8 +68,14 @@ class MailboxStateStore:
                     ON CONFLICT DO NOTHING
                     """,
                     [
-                        (account, folder, uidvalidity, d.uid, d.raw_sha256,
-                         None if d.gm_msgid is None else str(d.gm_msgid))
+                        (
+                            account,
+                            folder,
+                            uidvalidity,
+                            d.uid,
+                            d.raw_sha256,
+                            None if d.gm_msgid is None else str(d.gm_msgid),
+                        )
                         for d in done
                     ],
                 )
@@ -99,7 +105,9 @@ class MailboxStateStore:
         when = (at or datetime.now(UTC)).isoformat(timespec="seconds")
         with self.conn:
             if kind == "check_ok":
-                self.conn.execute("DELETE FROM health WHERE kind = 'check_ok' AND detail IS ?", (detail,))
+                self.conn.execute(
+                    "DELETE FROM health WHERE kind = 'check_ok' AND detail IS ?", (detail,)
+                )
             self.conn.execute(
                 "INSERT INTO health (at, kind, detail) VALUES (?, ?, ?)", (when, kind, detail)
             )

@@ -48,8 +48,18 @@ def enqueue(db: sqlite_utils.Database, mails: Iterable[NewMail], now: datetime) 
                    body_html, attachments, priority, status, attempts, next_attempt_at, created_at)
                    VALUES (?,?,?,?,?,?,?,?,?,?, 'queued', 0, ?, ?)""",
                 (
-                    m.key, m.kind, json.dumps(list(m.to), ensure_ascii=False), m.unit, m.period, m.subject,
-                    m.body_text, m.body_html, json.dumps(m.attachments), m.priority, utc_iso(now), utc_iso(now),
+                    m.key,
+                    m.kind,
+                    json.dumps(list(m.to), ensure_ascii=False),
+                    m.unit,
+                    m.period,
+                    m.subject,
+                    m.body_text,
+                    m.body_html,
+                    json.dumps(m.attachments),
+                    m.priority,
+                    utc_iso(now),
+                    utc_iso(now),
                 ),
             )
             if cur.rowcount:
@@ -63,7 +73,11 @@ def existing_keys(db: sqlite_utils.Database, keys: Sequence[str]) -> dict[str, s
     for start in range(0, len(keys), 500):
         chunk = list(keys[start : start + 500])
         marks = ",".join("?" * len(chunk))
-        out.update(db.conn.execute(f"SELECT key, status FROM outbox WHERE key IN ({marks})", chunk).fetchall())
+        out.update(
+            db.conn.execute(
+                f"SELECT key, status FROM outbox WHERE key IN ({marks})", chunk
+            ).fetchall()
+        )
     return out
 
 
@@ -105,7 +119,9 @@ def mark_retry(db: sqlite_utils.Database, row_id: int, next_at: datetime, error:
 
 def mark_failed(db: sqlite_utils.Database, row_id: int, error: str) -> None:
     with db.conn:
-        db.conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, row_id))
+        db.conn.execute(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (error, row_id)
+        )
 
 
 def abandon_stale_sending(db: sqlite_utils.Database, before: datetime) -> int:
@@ -145,7 +161,9 @@ def get(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
 # --- reads for the planner ------------------------------------------------------------------
 
 
-def ack_candidates(db: sqlite_utils.Database, since_ts: float, until_ts: float) -> list[dict[str, Any]]:
+def ack_candidates(
+    db: sqlite_utils.Database, since_ts: float, until_ts: float
+) -> list[dict[str, Any]]:
     """Counted reports and attachment-less report mail received in [since, until); `queued` tells
     whether their ack is already in the outbox (so the caller can skip working out its words)."""
     return rows(
@@ -184,7 +202,9 @@ def counted_units(db: sqlite_utils.Database, period: str, until_ts: float) -> se
     }
 
 
-def findings_between(db: sqlite_utils.Database, since_ts: float, until_ts: float) -> list[dict[str, Any]]:
+def findings_between(
+    db: sqlite_utils.Database, since_ts: float, until_ts: float
+) -> list[dict[str, Any]]:
     """Error-level findings on counting reports received in [since, until): the digest's parse problems."""
     return rows(
         db,
@@ -204,7 +224,9 @@ def health_since(db: sqlite_utils.Database, since: datetime) -> dict[str, Any]:
     may use different offsets.
     """
     last_ok = None
-    for (at,) in db.conn.execute("SELECT at FROM health WHERE kind = 'check_ok' ORDER BY id DESC LIMIT 50"):
+    for (at,) in db.conn.execute(
+        "SELECT at FROM health WHERE kind = 'check_ok' ORDER BY id DESC LIMIT 50"
+    ):
         moment = _parse(at)
         if moment and (last_ok is None or moment > last_ok):
             last_ok = moment

@@ -53,10 +53,14 @@ def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
                      active_until=excluded.active_until, successor=excluded.successor,
                      position=excluded.position""",
                 (
-                    u.code, u.name, u.group, json.dumps(list(u.aliases), ensure_ascii=False),
+                    u.code,
+                    u.name,
+                    u.group,
+                    json.dumps(list(u.aliases), ensure_ascii=False),
                     u.active_from.isoformat() if u.active_from else None,
                     u.active_until.isoformat() if u.active_until else None,
-                    u.successor, pos,
+                    u.successor,
+                    pos,
                 ),
             )
             for e in u.emails:
@@ -72,7 +76,9 @@ def load_units(db: sqlite_utils.Database) -> list[Unit]:
     from datetime import date
 
     emails: dict[str, list[str]] = {}
-    for address, code in db.conn.execute("SELECT address, unit_code FROM unit_addresses ORDER BY address"):
+    for address, code in db.conn.execute(
+        "SELECT address, unit_code FROM unit_addresses ORDER BY address"
+    ):
         emails.setdefault(code, []).append(address)
     out = []
     for row in db.conn.execute(
@@ -81,7 +87,10 @@ def load_units(db: sqlite_utils.Database) -> list[Unit]:
         code, name, grp, aliases, af, au, succ = row
         out.append(
             Unit(
-                code=code, name=name, group=grp, emails=tuple(emails.get(code, [])),
+                code=code,
+                name=name,
+                group=grp,
+                emails=tuple(emails.get(code, [])),
                 aliases=tuple(json.loads(aliases)),
                 active_from=date.fromisoformat(af) if af else None,
                 active_until=date.fromisoformat(au) if au else None,
@@ -145,13 +154,18 @@ class NewAttachment:
 
 
 def source_seen(db: sqlite_utils.Database, source: str) -> bool:
-    return db.conn.execute("SELECT 1 FROM sightings WHERE source = ?", (source,)).fetchone() is not None
+    return (
+        db.conn.execute("SELECT 1 FROM sightings WHERE source = ?", (source,)).fetchone()
+        is not None
+    )
 
 
 def find_existing(db: sqlite_utils.Database, raw_sha256: str, message_id: str | None) -> int | None:
     row = db.conn.execute("SELECT id FROM messages WHERE raw_sha256 = ?", (raw_sha256,)).fetchone()
     if row is None and message_id:
-        row = db.conn.execute("SELECT id FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+        row = db.conn.execute(
+            "SELECT id FROM messages WHERE message_id = ?", (message_id,)
+        ).fetchone()
     return row[0] if row else None
 
 
@@ -177,10 +191,23 @@ def store_message(
                    received_at, received_ts, received_from, body_text, size, auth, auth_detail, problems,
                    facts, first_source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (
-                    msg.raw_sha256, msg.message_id, msg.from_addr, msg.from_name, msg.subject,
-                    msg.date_header, msg.received_at, msg.received_ts, msg.received_from, msg.body_text,
-                    msg.size, msg.auth, msg.auth_detail, json.dumps(msg.problems, ensure_ascii=False),
-                    json.dumps(msg.facts, ensure_ascii=False), source, created,
+                    msg.raw_sha256,
+                    msg.message_id,
+                    msg.from_addr,
+                    msg.from_name,
+                    msg.subject,
+                    msg.date_header,
+                    msg.received_at,
+                    msg.received_ts,
+                    msg.received_from,
+                    msg.body_text,
+                    msg.size,
+                    msg.auth,
+                    msg.auth_detail,
+                    json.dumps(msg.problems, ensure_ascii=False),
+                    json.dumps(msg.facts, ensure_ascii=False),
+                    source,
+                    created,
                 ),
             )
             ref = int(cur.lastrowid)  # type: ignore[arg-type]
@@ -197,18 +224,42 @@ def store_message(
                        content_type, container, format, kind, error, header_block, title, outline, onestop)
                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (
-                        ref, a.position, a.filename, a.safe_name, a.sha256, a.size, a.content_type,
-                        a.container, a.format, a.kind, a.error, a.header_block, a.title,
-                        json.dumps(a.outline, ensure_ascii=False) if a.outline is not None else None,
-                        json.dumps(a.onestop, ensure_ascii=False) if a.onestop is not None else None,
+                        ref,
+                        a.position,
+                        a.filename,
+                        a.safe_name,
+                        a.sha256,
+                        a.size,
+                        a.content_type,
+                        a.container,
+                        a.format,
+                        a.kind,
+                        a.error,
+                        a.header_block,
+                        a.title,
+                        json.dumps(a.outline, ensure_ascii=False)
+                        if a.outline is not None
+                        else None,
+                        json.dumps(a.onestop, ensure_ascii=False)
+                        if a.onestop is not None
+                        else None,
                     ),
                 )
                 att_ref = cur.lastrowid
                 for f in a.findings:
                     conn.execute(
                         "INSERT INTO findings (message_ref, attachment_ref, code, level, message, attachment, detail) VALUES (?,?,?,?,?,?,?)",
-                        (ref, att_ref, f["code"], f["level"], f["message"], f.get("attachment"),
-                         json.dumps(f.get("detail"), ensure_ascii=False) if f.get("detail") else None),
+                        (
+                            ref,
+                            att_ref,
+                            f["code"],
+                            f["level"],
+                            f["message"],
+                            f.get("attachment"),
+                            json.dumps(f.get("detail"), ensure_ascii=False)
+                            if f.get("detail")
+                            else None,
+                        ),
                     )
         conn.execute(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
@@ -220,7 +271,11 @@ def store_message(
 
 
 def add_sighting(
-    db: sqlite_utils.Database, ref: int, source: str, raw_sha256: str, extra: Iterable[tuple[str, tuple[Any, ...]]] = ()
+    db: sqlite_utils.Database,
+    ref: int,
+    source: str,
+    raw_sha256: str,
+    extra: Iterable[tuple[str, tuple[Any, ...]]] = (),
 ) -> None:
     """Another sighting of a stored message (same bytes or same Message-ID). A known source
     is refused by its UNIQUE constraint and adds nothing."""
@@ -233,7 +288,9 @@ def add_sighting(
             db.conn.execute(sql, params)
 
 
-def message_inputs(db: sqlite_utils.Database) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
+def message_inputs(
+    db: sqlite_utils.Database,
+) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
     """(id, received_ts, auth, facts json, decision action, decision unit) for the decider."""
     yield from db.conn.execute(
         """SELECT m.id, m.received_ts, m.auth, m.facts, d.action, d.unit_code
@@ -244,7 +301,9 @@ def message_inputs(db: sqlite_utils.Database) -> Iterator[tuple[int, float, str,
 
 def update_facts(db: sqlite_utils.Database, updates: Iterable[tuple[int, str]]) -> None:
     with db.conn:
-        db.conn.executemany("UPDATE messages SET facts = ? WHERE id = ?", [(f, ref) for ref, f in updates])
+        db.conn.executemany(
+            "UPDATE messages SET facts = ? WHERE id = ?", [(f, ref) for ref, f in updates]
+        )
 
 
 def replace_verdicts(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -256,7 +315,9 @@ def replace_verdicts(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]])
         )
 
 
-def record_decision(db: sqlite_utils.Database, ref: int, action: str, unit: str | None, who: str) -> None:
+def record_decision(
+    db: sqlite_utils.Database, ref: int, action: str, unit: str | None, who: str
+) -> None:
     with db.conn:
         db.conn.execute(
             "INSERT INTO review_decisions (message_ref, action, unit_code, decided_by, decided_at) VALUES (?,?,?,?,?)",

@@ -48,7 +48,11 @@ def raw_hashes(db: sqlite_utils.Database, message_ids: list[str]) -> dict[str, s
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    return dict(db.conn.execute(f"SELECT message_id, raw_sha256 FROM messages WHERE message_id IN ({marks})", tuple(ids)))
+    return dict(
+        db.conn.execute(
+            f"SELECT message_id, raw_sha256 FROM messages WHERE message_id IN ({marks})", tuple(ids)
+        )
+    )
 
 
 def review_keys(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -115,18 +119,25 @@ def outbox_counts(db: sqlite_utils.Database) -> dict[str, int]:
 def health_latest(db: sqlite_utils.Database) -> dict[str, dict[str, Any] | None]:
     """The newest row of each health kind (`check_ok`, `login_failed`, `error`)."""
     out: dict[str, dict[str, Any] | None] = {"check_ok": None, "login_failed": None, "error": None}
-    for r in rows(db, "SELECT h.kind, h.at, h.detail FROM health h WHERE h.id IN (SELECT MAX(id) FROM health GROUP BY kind)"):
+    for r in rows(
+        db,
+        "SELECT h.kind, h.at, h.detail FROM health h WHERE h.id IN (SELECT MAX(id) FROM health GROUP BY kind)",
+    ):
         out[r["kind"]] = r
     return out
 
 
 def health_rows(db: sqlite_utils.Database, kind: str, limit: int = 200) -> list[dict[str, Any]]:
-    return rows(db, "SELECT at, detail FROM health WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit))
+    return rows(
+        db, "SELECT at, detail FROM health WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)
+    )
 
 
 def received_range(db: sqlite_utils.Database) -> tuple[float | None, float | None]:
     """Epoch seconds of the first and the last received message (None, None when empty)."""
-    first, last = db.conn.execute("SELECT MIN(received_ts), MAX(received_ts) FROM messages").fetchone()
+    first, last = db.conn.execute(
+        "SELECT MIN(received_ts), MAX(received_ts) FROM messages"
+    ).fetchone()
     return first, last
 
 

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from casedata import CASE  # noqa: E402
+from smtp_sink import smtp_sink  # noqa: E402, F401 - the fixture, for every test
 
 from cchc.app import App  # noqa: E402
 from cchc.config import load_config  # noqa: E402

@@ -54,7 +54,14 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_RCPT(self, server: object, session: object, envelope: object, address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: object,
+        session: object,
+        envelope: object,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if self.sink.refuse is not None and self.sink.refuse(address):
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
@@ -63,7 +70,12 @@ class _Handler:
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         with self.sink.lock:
             self.sink.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content), time.monotonic())  # type: ignore[attr-defined]
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content or envelope.content),
+                    time.monotonic(),
+                )  # type: ignore[attr-defined]
             )
             n = len(self.sink.received)
         return f"250 2.0.0 Ok: queued as SINK{n}"
@@ -103,7 +115,9 @@ class SmtpSink:
                     if predicate(r):
                         return r
             if time.monotonic() > deadline:
-                raise TimeoutError(f"no matching mail within {timeout} s; got {[r.key for r in self.received]}")
+                raise TimeoutError(
+                    f"no matching mail within {timeout} s; got {[r.key for r in self.received]}"
+                )
             time.sleep(0.05)
 
     def toml(self, sender: str = "phong.noivu@example.gov.vn", extra: str = "") -> str:

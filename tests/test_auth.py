@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ingest.auth import check_authentication
 
-GOOD = "mx.google.com; dkim=pass header.i=@gmail.com; spf=pass smtp.mailfrom=a@gmail.com; dmarc=pass"
+GOOD = (
+    "mx.google.com; dkim=pass header.i=@gmail.com; spf=pass smtp.mailfrom=a@gmail.com; dmarc=pass"
+)
 BAD = "mx.google.com; dkim=none; spf=fail (google.com: domain does not designate) smtp.mailfrom=a@gmail.com; dmarc=fail"
 
 

@@ -35,7 +35,12 @@ def test_every_message_gets_its_expected_disposition(case_app: App, entry: dict)
 @pytest.mark.parametrize("period", sorted(EXP["status"]))
 def test_status_agrees_with_expected_for_every_unit(case_app: App, period: str) -> None:
     data = case_app.status(period, parse_moment(EXP["at"], case_app.tz))
-    got = {u["unit"]: {k: u[k] for k in ("status", "received_at", "message_id", "corrections", "match")} for u in data["units"]}
+    got = {
+        u["unit"]: {
+            k: u[k] for k in ("status", "received_at", "message_id", "corrections", "match")
+        }
+        for u in data["units"]
+    }
     assert got == EXP["status"][period]
 
 
@@ -46,25 +51,49 @@ def test_review_queue_lists_exactly_the_expected_items(case_app: App) -> None:
 
 def test_status_json_from_the_cli_matches_the_library(case_app: App) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["status", "--config", str(case_app.config.path), "--period", "2024-Q1", "--at", EXP["at"], "--json"])
+    result = runner.invoke(
+        cli,
+        [
+            "status",
+            "--config",
+            str(case_app.config.path),
+            "--period",
+            "2024-Q1",
+            "--at",
+            EXP["at"],
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["due"] == "2024-02-18T00:00:00+07:00"
-    assert {u["unit"]: u["status"] for u in data["units"]} == {k: v["status"] for k, v in EXP["status"]["2024-Q1"].items()}
+    assert {u["unit"]: u["status"] for u in data["units"]} == {
+        k: v["status"] for k, v in EXP["status"]["2024-Q1"].items()
+    }
 
 
 def test_importing_the_same_files_again_changes_nothing(tmp_path: Path) -> None:
     app = App(load_config(write_config(tmp_path)))
     files = sorted((CASE / "messages").glob("*.eml"))[:40]
     import_paths(app, files)
-    before = app.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0], sorted(
-        str(p.relative_to(tmp_path)) for p in (tmp_path / "archive").rglob("*") if p.is_file()
+    before = (
+        app.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0],
+        sorted(
+            str(p.relative_to(tmp_path)) for p in (tmp_path / "archive").rglob("*") if p.is_file()
+        ),
     )
-    counts = {t: app.db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("messages", "sightings", "attachments", "findings", "verdicts")}
+    counts = {
+        t: app.db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("messages", "sightings", "attachments", "findings", "verdicts")
+    }
     summary = import_paths(app, files)
     assert summary["new"] == 0 and summary["seen"] == len(files)
-    after_counts = {t: app.db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in counts}
-    after_files = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "archive").rglob("*") if p.is_file())
+    after_counts = {
+        t: app.db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in counts
+    }
+    after_files = sorted(
+        str(p.relative_to(tmp_path)) for p in (tmp_path / "archive").rglob("*") if p.is_file()
+    )
     assert after_counts == counts
     assert after_files == before[1]
 
@@ -72,7 +101,9 @@ def test_importing_the_same_files_again_changes_nothing(tmp_path: Path) -> None:
 def test_import_order_does_not_change_the_verdicts(tmp_path: Path) -> None:
     """Decisions are taken in arrival order, whatever order the files come in."""
     files = sorted((CASE / "messages").glob("*.eml"))[26:60]
-    forward = App(load_config(write_config(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path)))
+    forward = App(
+        load_config(write_config(tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path))
+    )
     import_paths(forward, files)
     (tmp_path / "b").mkdir()
     backward = App(load_config(write_config(tmp_path / "b")))
@@ -80,7 +111,10 @@ def test_import_order_does_not_change_the_verdicts(tmp_path: Path) -> None:
         import_paths(backward, [f])
 
     def summary(app: App) -> list[tuple]:
-        return sorted((Path(m["source"]).name, m["disposition"], m["reason"], m["unit"], m["period"]) for m in app.messages())
+        return sorted(
+            (Path(m["source"]).name, m["disposition"], m["reason"], m["unit"], m["period"])
+            for m in app.messages()
+        )
 
     assert summary(forward) == summary(backward)
 
@@ -92,12 +126,20 @@ def test_every_real_world_message_imports_with_a_disposition(tmp_path: Path) -> 
     assert summary["read"] == len(files)
     got = app.messages()
     assert len(got) == len(files)
-    assert all(m["disposition"] in {"counted", "correction", "duplicate", "review", "ignored"} for m in got)
+    assert all(
+        m["disposition"] in {"counted", "correction", "duplicate", "review", "ignored"} for m in got
+    )
 
 
 def test_hostile_attachment_names_land_in_the_archive_under_safe_names(tmp_path: Path) -> None:
     app = App(load_config(write_config(tmp_path)))
-    import_paths(app, [CASE / "messages" / "101-xa-thuan-hanh-y.eml", CASE / "messages" / "071-kinh-te-ha-tang-q3.eml"])
+    import_paths(
+        app,
+        [
+            CASE / "messages" / "101-xa-thuan-hanh-y.eml",
+            CASE / "messages" / "071-kinh-te-ha-tang-q3.eml",
+        ],
+    )
     archive = (tmp_path / "archive").resolve()
     stored = [p for p in archive.rglob("*") if p.is_file()]
     names = {p.name for p in stored}
@@ -137,15 +179,27 @@ def test_submissions_json_reports_every_attachment_as_expected(case_app: App) ->
             continue
         for exp in entry["attachments"]:
             got = by_sha[exp["sha256"]]
-            assert got["kind"] == exp["kind"] or got["kind"] in exp.get("kind_also_ok", []), exp["filename"]
+            assert got["kind"] == exp["kind"] or got["kind"] in exp.get("kind_also_ok", []), exp[
+                "filename"
+            ]
             if "outline_missing" in exp:
-                assert sorted(got["outline"]["missing"]) == sorted(exp["outline_missing"]), exp["filename"]
+                assert sorted(got["outline"]["missing"]) == sorted(exp["outline_missing"]), exp[
+                    "filename"
+                ]
             if "onestop_rows" in exp:
                 rows = got["onestop"]
                 assert len(rows) == len(exp["onestop_rows"]), exp["filename"]
                 for want, have in zip(exp["onestop_rows"], rows, strict=True):
-                    assert all(_close(want[k], have.get(k)) for k in want), (exp["filename"], want, have)
-                failed = {f["code"].removeprefix("onestop.") for f in got["findings"] if f["code"].startswith("onestop.")}
+                    assert all(_close(want[k], have.get(k)) for k in want), (
+                        exp["filename"],
+                        want,
+                        have,
+                    )
+                failed = {
+                    f["code"].removeprefix("onestop.")
+                    for f in got["findings"]
+                    if f["code"].startswith("onestop.")
+                }
                 assert failed == set(exp.get("onestop_failed_checks", [])), exp["filename"]
             checked += 1
     assert checked >= 120

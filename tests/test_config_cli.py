@@ -58,7 +58,9 @@ def test_cli_missing_config_file_exits_2(tmp_path: Path) -> None:
 
 def test_cli_bad_period_exits_2(tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text("", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["status", "--config", str(tmp_path / "c.toml"), "--period", "2025-Q4"])
+    result = CliRunner().invoke(
+        cli, ["status", "--config", str(tmp_path / "c.toml"), "--period", "2025-Q4"]
+    )
     assert result.exit_code == 2 and "2025-Q4" in result.output
 
 

@@ -22,7 +22,14 @@ UNITS = {
 }
 
 
-def report(ref: int, when: datetime, unit: str | None = "xa-a", kind: str | None = "Q1", year: int | None = 2024, **kw: object) -> MessageInput:
+def report(
+    ref: int,
+    when: datetime,
+    unit: str | None = "xa-a",
+    kind: str | None = "Q1",
+    year: int | None = 2024,
+    **kw: object,
+) -> MessageInput:
     facts = Facts(
         clues={},
         period_kind=kind,
@@ -33,7 +40,9 @@ def report(ref: int, when: datetime, unit: str | None = "xa-a", kind: str | None
         mentions_report=True,
         match={"unit": unit, "how": kw.get("how", "address") if unit else None},
     )
-    return MessageInput(ref, when, str(kw.get("auth", "pass")), facts, kw.get("decision"), kw.get("decision_unit"))  # type: ignore[arg-type]
+    return MessageInput(
+        ref, when, str(kw.get("auth", "pass")), facts, kw.get("decision"), kw.get("decision_unit")
+    )  # type: ignore[arg-type]
 
 
 def at(*args: int) -> datetime:
@@ -80,7 +89,12 @@ def test_unknown_sender_with_a_report_is_unmatched() -> None:
 
 
 def test_assigning_a_unit_makes_an_unmatched_report_count() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), unit=None, decision="assign", decision_unit="xa-a")], UNITS, CAL, TZ)
+    (v,) = decide(
+        [report(1, at(2024, 2, 1), unit=None, decision="assign", decision_unit="xa-a")],
+        UNITS,
+        CAL,
+        TZ,
+    )
     assert (v.disposition, v.unit) == ("counted", "xa-a")
 
 
@@ -106,7 +120,12 @@ def test_an_overdue_period_older_than_45_days_is_not_assumed() -> None:
 def test_verdicts_do_not_depend_on_the_order_messages_are_given(order: list[int]) -> None:
     rng = random.Random(7)
     base = [
-        report(i, at(2024, 2, 1 + i * 7 % 28, 8 + i), kind=rng.choice([None, "Q1", "H1"]), unit=rng.choice(["xa-a", None]))
+        report(
+            i,
+            at(2024, 2, 1 + i * 7 % 28, 8 + i),
+            kind=rng.choice([None, "Q1", "H1"]),
+            unit=rng.choice(["xa-a", None]),
+        )
         for i in range(8)
     ]
     expected = sorted(decide(base, UNITS, CAL, TZ), key=lambda v: v.ref)

@@ -26,5 +26,7 @@ def test_demo_imports_the_sample_mbox_and_shows_tables_and_the_queue(tmp_path: P
 
 
 def test_python_dash_m_cchc_works() -> None:
-    out = subprocess.run([sys.executable, "-m", "cchc", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cchc", "--help"], capture_output=True, text=True, check=True
+    )
     assert "cchc-inbox" in out.stdout

@@ -139,7 +139,9 @@ def test_onestop_export_totals_pass_every_check_on_read_back(
         assert _numbers(grand) == _sum(parsed.rows)
 
 
-def test_onestop_export_layout_is_the_directives(case_app: App, onestop_files: dict[str, bytes]) -> None:
+def test_onestop_export_layout_is_the_directives(
+    case_app: App, onestop_files: dict[str, bytes]
+) -> None:
     """Title with the period in words, the two-row merged header in onestop.toml's order,
     groups II and III, Times New Roman, borders, landscape A4 fitted to the page width."""
     wb = openpyxl.load_workbook(io.BytesIO(onestop_files["2024-Q1"]))
@@ -150,8 +152,10 @@ def test_onestop_export_layout_is_the_directives(case_app: App, onestop_files: d
     assert header_top[3] == "Số hồ sơ" and header_bottom[3:5] == ["Tồn trước", "Tiếp nhận mới"]
     assert header_top[5] == "Số hồ sơ đã giải quyết" and header_bottom[8] == "%"
     labels = [c.headers[0] if c.headers else "Khác" for c in SPEC.columns]
-    assert [top if top and not c.parent else bottom  # a merged cell shows in its first row
-            for c, top, bottom in zip(SPEC.columns, header_top, header_bottom, strict=True)] == labels
+    assert [
+        top if top and not c.parent else bottom  # a merged cell shows in its first row
+        for c, top, bottom in zip(SPEC.columns, header_top, header_bottom, strict=True)
+    ] == labels
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"D5:E5", "F5:I5", "L5:M5", "A5:A6", "B5:B6", "O5:O6"} <= merged
     stt = [row[0] for row in values]
@@ -160,11 +164,15 @@ def test_onestop_export_layout_is_the_directives(case_app: App, onestop_files: d
     assert int(ws.page_setup.paperSize) == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
     body = [ws.cell(row=r, column=c) for r in range(8, 12) for c in range(1, 16)]
     assert all(cell.font.name == "Times New Roman" for cell in body)
-    assert all(cell.border.left.style == "thin" and cell.border.bottom.style == "thin" for cell in body)
+    assert all(
+        cell.border.left.style == "thin" and cell.border.bottom.style == "thin" for cell in body
+    )
     assert ws.column_dimensions["B"].width > ws.column_dimensions["D"].width
 
 
-def test_onestop_export_notes_units_without_report_or_table(case_app: App, onestop_files: dict[str, bytes]) -> None:
+def test_onestop_export_notes_units_without_report_or_table(
+    case_app: App, onestop_files: dict[str, bytes]
+) -> None:
     """GIVEN 2024-Q1, where Phòng Nông nghiệp sent nothing and several communes sent only the
     narrative THEN their lines are empty and say why in Ghi chú; a failed check is noted."""
     names = _names(case_app)
@@ -182,7 +190,9 @@ def test_onestop_export_notes_units_without_report_or_table(case_app: App, onest
     assert "Biểu đơn vị gửi có lỗi: có số âm" in lines[names["tai-nguyen-moi-truong"]][-1]
 
 
-def test_onestop_export_uses_a_table_sent_alone_in_a_correction(case_app: App, onestop_files: dict[str, bytes]) -> None:
+def test_onestop_export_uses_a_table_sent_alone_in_a_correction(
+    case_app: App, onestop_files: dict[str, bytes]
+) -> None:
     """SPEC §3: Đắk Môl sent its narrative, then its table alone: the table is exported."""
     sent = _latest_table_rows(case_app, "2024-H1")
     assert "xa-dak-mol" in sent
@@ -202,7 +212,9 @@ def _when(iso: str | None) -> str | None:
 def test_compliance_export_agrees_with_status_for_every_period(case_app: App) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(build_compliance_xlsx(case_app, 2024, AT)))
     ws = wb["Theo dõi nộp báo cáo"]
-    rows = {row[1]: row for row in ws.iter_rows(min_row=6, values_only=True) if isinstance(row[0], int)}
+    rows = {
+        row[1]: row for row in ws.iter_rows(min_row=6, values_only=True) if isinstance(row[0], int)
+    }
     assert len(rows) == len(case_app.units)
     for i, period in enumerate(PERIODS):
         status = case_app.status(period, AT)
@@ -215,12 +227,16 @@ def test_compliance_export_agrees_with_status_for_every_period(case_app: App) ->
             assert row[first + 3] == u["message_id"]
         assert ws.cell(row=4, column=first + 1).value.startswith(("Quý", "6 tháng", "Năm"))
     # the colours follow the status
-    fills = {ws.cell(row=r, column=4).value: ws.cell(row=r, column=4).fill.fgColor.rgb
-             for r in range(6, 6 + len(rows))}
+    fills = {
+        ws.cell(row=r, column=4).value: ws.cell(row=r, column=4).fill.fgColor.rgb
+        for r in range(6, 6 + len(rows))
+    }
     assert fills["Đúng hạn"] != fills["Trễ hạn"] != fills["Chưa nộp"]
 
 
-def test_compliance_evidence_lists_every_report_with_its_hash_and_archive_file(case_app: App) -> None:
+def test_compliance_evidence_lists_every_report_with_its_hash_and_archive_file(
+    case_app: App,
+) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(build_compliance_xlsx(case_app, 2024, AT)))
     ws = wb["Danh sách báo cáo đã nhận"]
     rows = [row for row in ws.iter_rows(min_row=5, values_only=True)]
@@ -230,7 +246,11 @@ def test_compliance_evidence_lists_every_report_with_its_hash_and_archive_file(c
     files = {(r[5], r[8]): r for r in rows if r[0] is None}
     for s in counted:
         for a in s["attachments"]:
-            name = a["filename"] if not a.get("container") else f"{a['filename']} (trong {a['container']})"
+            name = (
+                a["filename"]
+                if not a.get("container")
+                else f"{a['filename']} (trong {a['container']})"
+            )
             row = files[(s["message_id"], safe(name))]  # control characters shown as U+FFFD
             assert row[10] == a["sha256"]
     for r in rows:  # every line points at the stored bytes it names
@@ -242,7 +262,9 @@ def test_period_status_export_for_escalations_lists_every_unit(case_app: App) ->
     ws = wb.active
     status = case_app.status("2024-Q3", AT)
     rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
-    assert [(r[1], r[3]) for r in rows] == [(u["name"], STATUS_VI[u["status"]][0]) for u in status["units"]]
+    assert [(r[1], r[3]) for r in rows] == [
+        (u["name"], STATUS_VI[u["status"]][0]) for u in status["units"]
+    ]
     assert "BÁO CÁO QUÝ III NĂM 2024" in ws["A1"].value and "18/08/2024" in ws["A2"].value
 
 
@@ -283,7 +305,9 @@ def _read_narrative(data: bytes) -> tuple[list[str], dict[str, dict[str, str]]]:
 
 
 @pytest.mark.parametrize("period", ["2024-Q1", "2024-H1"])
-def test_narrative_has_every_heading_in_order_and_each_units_text_under_it(case_app: App, period: str) -> None:
+def test_narrative_has_every_heading_in_order_and_each_units_text_under_it(
+    case_app: App, period: str
+) -> None:
     outline = load_outline()
     headings, under = _read_narrative(build_narrative_docx(case_app, period, AT))
     assert headings == [heading_text(s) for s in outline.sections] + [APPENDIX_TITLE]
@@ -298,7 +322,11 @@ def test_narrative_has_every_heading_in_order_and_each_units_text_under_it(case_
         for section in outline.sections:
             got = under[heading_text(section)].get(names[code])
             want = sections.get(section.id)
-            want = "\n".join(line.strip() for line in want.splitlines() if line.strip()) if want else None
+            want = (
+                "\n".join(line.strip() for line in want.splitlines() if line.strip())
+                if want
+                else None
+            )
             assert got == want, (code, section.id)
 
 
@@ -315,9 +343,13 @@ def test_narrative_appendix_lists_units_and_their_missing_sections(case_app: App
     names = _names(case_app)
     assert len(rows) == len(case_app.status("2024-Q1", AT)["units"])
     assert rows[names["lao-dong-tbxh"]].splitlines() == [
-        "V.2. Tồn tại, hạn chế", "VI. Phương hướng, nhiệm vụ trong quý hoặc năm tới"]
+        "V.2. Tồn tại, hạn chế",
+        "VI. Phương hướng, nhiệm vụ trong quý hoặc năm tới",
+    ]
     assert rows[names["nong-nghiep-ptnt"]] == "Chưa báo cáo"
-    assert rows[names["noi-vu"]] == "Đủ các mục bắt buộc"  # its correction, not the unreadable first
+    assert (
+        rows[names["noi-vu"]] == "Đủ các mục bắt buộc"
+    )  # its correction, not the unreadable first
 
 
 # --- the files open elsewhere ---------------------------------------------------------------
@@ -335,9 +367,19 @@ def test_every_export_converts_to_pdf_with_libreoffice(case_app: App, tmp_path: 
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), *[str(tmp_path / n) for n in files]],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *[str(tmp_path / n) for n in files],
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     for name in files:
         pdf = tmp_path / (Path(name).stem + ".pdf")
@@ -384,7 +426,9 @@ def test_export_commands_refuse_a_bad_period_or_year_in_one_line(
 def test_exports_of_an_empty_store_say_nobody_reported(app: App, tmp_path: Path) -> None:
     """A fresh store: every unit's line is empty and says "Chưa báo cáo"; totals stay blank."""
     parsed = read_grids(build_onestop_xlsx(app, "2025-Q1", AT), "xlsx")
-    notes = [row[-1] for row in parsed[0] if row[0] not in (None, "II", "III") and str(row[0]).isdigit()]
+    notes = [
+        row[-1] for row in parsed[0] if row[0] not in (None, "II", "III") and str(row[0]).isdigit()
+    ]
     assert notes and all(n == NOT_REPORTED for n in notes[1:])  # [0] is the district line
     assert parse_onestop(parsed) is None or not parse_onestop(parsed).rows
     _, under = _read_narrative(build_narrative_docx(app, "2025-Q1", AT))
@@ -401,7 +445,10 @@ def test_a_configured_district_unit_gives_group_ii_its_own_table(tmp_path: Path)
     from cchc.importer import import_paths
     from cchc.periods import parse_period
 
-    files = [CASE / "messages" / n for n in ("024-vp-hdnd-ubnd-q1.eml", "014-tai-nguyen-moi-truong-q1.eml")]
+    files = [
+        CASE / "messages" / n
+        for n in ("024-vp-hdnd-ubnd-q1.eml", "014-tai-nguyen-moi-truong-q1.eml")
+    ]
     results = {}
     for chosen in ("", "vp-hdnd-ubnd"):
         folder = tmp_path / (chosen or "sum")
@@ -409,8 +456,13 @@ def test_a_configured_district_unit_gives_group_ii_its_own_table(tmp_path: Path)
         extra = f'[export]\ndistrict_unit = "{chosen}"\n' if chosen else ""
         app = App(load_config(write_config(folder, extra=extra)))
         import_paths(app, files)
-        data = collect(app, parse_period("2024-Q1"), datetime.fromisoformat("2024-03-01T00:00:00+07:00"))
-        results[chosen] = (data.district.total, {b.units[0]: b.total for b in data.huyen if b.lines})
+        data = collect(
+            app, parse_period("2024-Q1"), datetime.fromisoformat("2024-03-01T00:00:00+07:00")
+        )
+        results[chosen] = (
+            data.district.total,
+            {b.units[0]: b.total for b in data.huyen if b.lines},
+        )
         app.close()
     summed, per_unit = results[""]
     own, _ = results["vp-hdnd-ubnd"]
@@ -422,5 +474,17 @@ def test_an_unknown_district_unit_is_one_line_exit_2(tmp_path: Path) -> None:
     from conftest import write_config
 
     config = write_config(tmp_path, extra='[export]\ndistrict_unit = "khong-co"\n')
-    result = CliRunner().invoke(cli, ["export", "onestop", "--config", str(config), "--period", "2024-Q1", "-o", str(tmp_path / "x.xlsx")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "onestop",
+            "--config",
+            str(config),
+            "--period",
+            "2024-Q1",
+            "-o",
+            str(tmp_path / "x.xlsx"),
+        ],
+    )
     assert result.exit_code == 2 and "export.district_unit" in result.output

@@ -22,7 +22,12 @@ BOOK = {normalise_address(e): u.code for u in UNITS for e in u.emails}
 
 
 def test_gmail_dots_plus_tags_case_and_googlemail_are_the_same_address() -> None:
-    for variant in ("ubnd.xa.thuanha@gmail.com", "ubndxathuanha+cchc@gmail.com", "UBNDXATHUANHA@Gmail.com", "ubndxathuanha@googlemail.com"):
+    for variant in (
+        "ubnd.xa.thuanha@gmail.com",
+        "ubndxathuanha+cchc@gmail.com",
+        "UBNDXATHUANHA@Gmail.com",
+        "ubndxathuanha@googlemail.com",
+    ):
         assert match_unit(variant, Clues(), BOOK, TABLE).unit == "xa-thuan-ha"
 
 
@@ -33,7 +38,7 @@ def test_dots_matter_outside_gmail() -> None:
 @given(st.lists(st.sampled_from(["", "."]), min_size=12, max_size=12), st.text("abc", max_size=5))
 def test_any_gmail_variant_normalises_to_the_plain_address(dots: list[str], tag: str) -> None:
     local = "ubndxathuanha"
-    variant = "".join(c + d for c, d in zip(local, dots, strict=False)) + local[len(dots):]
+    variant = "".join(c + d for c, d in zip(local, dots, strict=False)) + local[len(dots) :]
     if tag:
         variant += "+" + tag
     assert normalise_address(f"{variant}@gmail.com") == "ubndxathuanha@gmail.com"
@@ -56,7 +61,9 @@ def test_the_signature_names_the_issuer_when_nothing_else_does() -> None:
 
 
 def test_longest_name_wins_thuan_hanh_is_not_thuan_ha() -> None:
-    assert match_by_content(Clues(subject="UBND xã Thuận Hạnh gửi BC"), TABLE).unit == "xa-thuan-hanh"
+    assert (
+        match_by_content(Clues(subject="UBND xã Thuận Hạnh gửi BC"), TABLE).unit == "xa-thuan-hanh"
+    )
     assert match_by_content(Clues(subject="UBND xã Thuận Hà gửi BC"), TABLE).unit == "xa-thuan-ha"
 
 
@@ -76,4 +83,7 @@ def test_two_units_equally_likely_is_unmatched() -> None:
 
 
 def test_no_clue_at_all_is_unmatched() -> None:
-    assert match_unit("stranger@gmail.com", Clues(subject="Em gửi báo cáo ạ"), BOOK, TABLE).unit is None
+    assert (
+        match_unit("stranger@gmail.com", Clues(subject="Em gửi báo cáo ạ"), BOOK, TABLE).unit
+        is None
+    )

@@ -27,11 +27,16 @@ def test_topmost_received_in_pacific_time_gives_the_arrival_with_its_offset() ->
     assert parsed.received_at is not None
     assert parsed.received_at.isoformat() == "2024-02-17T08:30:39-08:00"
     # The sender's clock (Date:) says otherwise, and is kept only as a fallback.
-    assert parsed.date_header is not None and parsed.date_header.isoformat() == "2024-02-18T08:00:00+07:00"
+    assert (
+        parsed.date_header is not None
+        and parsed.date_header.isoformat() == "2024-02-18T08:00:00+07:00"
+    )
 
 
 def test_received_date_parsing_handles_pdt_and_comments() -> None:
-    got = parse_received_date("by 2002:a05 with SMTP id abc;\r\n        Sun, 5 May 2024 19:29:12 -0700 (PDT)")
+    got = parse_received_date(
+        "by 2002:a05 with SMTP id abc;\r\n        Sun, 5 May 2024 19:29:12 -0700 (PDT)"
+    )
     assert got is not None and got.isoformat() == "2024-05-05T19:29:12-07:00"
 
 
@@ -62,14 +67,18 @@ def test_attachments_inside_a_forwarded_message_are_found_with_their_container()
     inner["From"] = "unit@example.gov.vn"
     inner["Subject"] = "BC CCHC"
     inner.set_content("see attached")
-    inner.add_attachment(b"PK\x03\x04data", maintype="application", subtype="octet-stream", filename="bc.docx")
+    inner.add_attachment(
+        b"PK\x03\x04data", maintype="application", subtype="octet-stream", filename="bc.docx"
+    )
     outer = EmailMessage()
     outer["From"] = "clerk@example.gov.vn"
     outer["Subject"] = "Fwd: BC CCHC"
     outer.set_content("forwarding")
     outer.add_attachment(inner)
     parsed = parse_message(outer.as_bytes())
-    assert [(a.filename, a.container) for a in parsed.attachments] == [("bc.docx", "message/rfc822")]
+    assert [(a.filename, a.container) for a in parsed.attachments] == [
+        ("bc.docx", "message/rfc822")
+    ]
 
 
 def test_undecodable_8bit_headers_do_not_crash_and_stay_storable() -> None:

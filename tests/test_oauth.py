@@ -18,7 +18,9 @@ class FakeEndpoint:
         self.replies = list(replies)
         self.forms: list[dict[str, str]] = []
 
-    def __call__(self, url: str, form: Mapping[str, str], timeout: float) -> tuple[int, dict[str, Any]]:
+    def __call__(
+        self, url: str, form: Mapping[str, str], timeout: float
+    ) -> tuple[int, dict[str, Any]]:
         assert url == "https://oauth2.example/token" and timeout > 0
         self.forms.append(dict(form))
         return self.replies.pop(0)
@@ -34,14 +36,20 @@ class Clock:
 
 def provider(endpoint: FakeEndpoint, clock: Clock) -> TokenProvider:
     return TokenProvider(
-        client_id="cid", client_secret="csecret", refresh_token="rtoken",
-        token_url="https://oauth2.example/token", post=endpoint, clock=clock,
+        client_id="cid",
+        client_secret="csecret",
+        refresh_token="rtoken",
+        token_url="https://oauth2.example/token",
+        post=endpoint,
+        clock=clock,
     )
 
 
 def test_token_is_refreshed_once_then_reused_until_it_nearly_expires() -> None:
-    endpoint = FakeEndpoint((200, {"access_token": "a1", "expires_in": 3600}),
-                            (200, {"access_token": "a2", "expires_in": 3600}))
+    endpoint = FakeEndpoint(
+        (200, {"access_token": "a1", "expires_in": 3600}),
+        (200, {"access_token": "a2", "expires_in": 3600}),
+    )
     clock = Clock()
     tokens = provider(endpoint, clock)
     assert tokens.access_token() == "a1"
@@ -51,14 +59,18 @@ def test_token_is_refreshed_once_then_reused_until_it_nearly_expires() -> None:
     assert tokens.access_token() == "a2"  # inside the margin: refreshed
     assert tokens.refreshes == 2
     assert endpoint.forms[0] == {
-        "grant_type": "refresh_token", "refresh_token": "rtoken",
-        "client_id": "cid", "client_secret": "csecret",
+        "grant_type": "refresh_token",
+        "refresh_token": "rtoken",
+        "client_id": "cid",
+        "client_secret": "csecret",
     }
 
 
 def test_invalidate_forces_a_refresh_after_the_server_refused_the_token() -> None:
-    endpoint = FakeEndpoint((200, {"access_token": "old", "expires_in": 3600}),
-                            (200, {"access_token": "new", "expires_in": 3600}))
+    endpoint = FakeEndpoint(
+        (200, {"access_token": "old", "expires_in": 3600}),
+        (200, {"access_token": "new", "expires_in": 3600}),
+    )
     tokens = provider(endpoint, Clock())
     assert tokens.access_token() == "old"
     tokens.invalidate()
@@ -75,7 +87,9 @@ def test_missing_expiry_defaults_to_an_hour() -> None:
 
 
 def test_revoked_refresh_token_says_what_to_do_and_leaks_no_secret() -> None:
-    endpoint = FakeEndpoint((400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}))
+    endpoint = FakeEndpoint(
+        (400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+    )
     tokens = provider(endpoint, Clock())
     with pytest.raises(OAuthError) as info:
         tokens.access_token()
@@ -109,7 +123,13 @@ def test_xoauth2_without_secrets_names_the_environment_variables() -> None:
 
 
 def test_xoauth2_config_builds_a_token_provider() -> None:
-    cfg = ImapConfig(host="imap.gmail.com", username="a@gmail.com", auth="xoauth2",
-                     refresh_token="r", client_id="c", client_secret="s")
+    cfg = ImapConfig(
+        host="imap.gmail.com",
+        username="a@gmail.com",
+        auth="xoauth2",
+        refresh_token="r",
+        client_id="c",
+        client_secret="s",
+    )
     box = ImapMailbox(cfg)
     assert box.tokens is not None and box.tokens.token_url == cfg.token_url

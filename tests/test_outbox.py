@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_config
-from smtp_sink import SmtpSink, smtp_sink  # noqa: F401 - the fixture
+from smtp_sink import SmtpSink
 
 from cchc.app import App
 from cchc.config import load_config
@@ -21,14 +21,28 @@ from store import outbox as store
 NOW = datetime(2025, 2, 17, 3, 0, tzinfo=UTC)  # 10:00 office time
 
 
-def mail(key: str, kind: str = "reminder", to: tuple[str, ...] = ("a@example.gov.vn",), priority: int = 3) -> NewMail:
-    return NewMail(key=key, kind=kind, to=to, unit=None, period="2025-Q1", subject=f"Thư {key}",
-                   body_text="Kính gửi", body_html="<p>Kính gửi</p>", attachments=[], priority=priority)
+def mail(
+    key: str, kind: str = "reminder", to: tuple[str, ...] = ("a@example.gov.vn",), priority: int = 3
+) -> NewMail:
+    return NewMail(
+        key=key,
+        kind=kind,
+        to=to,
+        unit=None,
+        period="2025-Q1",
+        subject=f"Thư {key}",
+        body_text="Kính gửi",
+        body_html="<p>Kính gửi</p>",
+        attachments=[],
+        priority=priority,
+    )
 
 
 @pytest.fixture
-def mail_app(tmp_path: Path, smtp_sink: SmtpSink) -> Iterator[App]:  # noqa: F811
-    application = App(load_config(write_config(tmp_path, extra=smtp_sink.toml(extra="daily_limit = 3\n"))))
+def mail_app(tmp_path: Path, smtp_sink: SmtpSink) -> Iterator[App]:
+    application = App(
+        load_config(write_config(tmp_path, extra=smtp_sink.toml(extra="daily_limit = 3\n")))
+    )
     yield application
     application.close()
 
@@ -44,22 +58,36 @@ def test_queueing_the_same_key_twice_keeps_one_row(mail_app: App) -> None:
     assert store.status_counts(mail_app.db) == {"queued": 1}
 
 
-def test_sent_mail_records_the_server_reply_and_is_not_sent_again(mail_app: App, smtp_sink: SmtpSink) -> None:  # noqa: F811
+def test_sent_mail_records_the_server_reply_and_is_not_sent_again(
+    mail_app: App, smtp_sink: SmtpSink
+) -> None:
     box = outbox(mail_app)
     box.queue([mail("k1")], NOW)
     assert box.flush(NOW).sent == 1
     assert box.flush(NOW + timedelta(hours=1)).sent == 0
     row = store.get(mail_app.db, "k1")
-    assert row is not None and row["status"] == "sent" and row["server_reply"] == "250 2.0.0 Ok: queued as SINK1"
+    assert (
+        row is not None
+        and row["status"] == "sent"
+        and row["server_reply"] == "250 2.0.0 Ok: queued as SINK1"
+    )
     assert len(smtp_sink.received) == 1
 
 
-def test_daily_budget_sends_escalations_and_acks_first_and_the_rest_tomorrow(mail_app: App, smtp_sink: SmtpSink) -> None:  # noqa: F811
+def test_daily_budget_sends_escalations_and_acks_first_and_the_rest_tomorrow(
+    mail_app: App, smtp_sink: SmtpSink
+) -> None:
     """GIVEN a budget of 3 recipients a day WHEN two reminders, an ack and a 2-recipient
     escalation are due THEN the escalation and the ack go today, the reminders tomorrow."""
     box = outbox(mail_app)
     box.queue([mail("r1"), mail("r2")], NOW)
-    box.queue([mail("a1", "ack", priority=1), mail("e1", "escalation", ("x@example.gov.vn", "y@example.gov.vn"), 0)], NOW + timedelta(seconds=1))
+    box.queue(
+        [
+            mail("a1", "ack", priority=1),
+            mail("e1", "escalation", ("x@example.gov.vn", "y@example.gov.vn"), 0),
+        ],
+        NOW + timedelta(seconds=1),
+    )
     report = box.flush(NOW + timedelta(minutes=1))
     assert (report.sent, report.deferred, report.budget_left) == (2, 2, 0)
     assert [r.key for r in smtp_sink.received] == ["e1", "a1"]
@@ -69,7 +97,7 @@ def test_daily_budget_sends_escalations_and_acks_first_and_the_rest_tomorrow(mai
     assert [r.key for r in smtp_sink.received] == ["e1", "a1", "r1", "r2"]
 
 
-def test_two_flushes_at_once_send_each_mail_once(tmp_path: Path, smtp_sink: SmtpSink) -> None:  # noqa: F811
+def test_two_flushes_at_once_send_each_mail_once(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     path = write_config(tmp_path, extra=smtp_sink.toml())
     first = App(load_config(path))
     outbox(first).queue([mail(f"k{i}") for i in range(30)], NOW)
@@ -91,7 +119,9 @@ def test_two_flushes_at_once_send_each_mail_once(tmp_path: Path, smtp_sink: Smtp
     assert sorted(keys) == sorted(f"k{i}" for i in range(30))
 
 
-def test_a_refused_recipient_fails_for_good_and_the_rest_go_on(mail_app: App, smtp_sink: SmtpSink) -> None:  # noqa: F811
+def test_a_refused_recipient_fails_for_good_and_the_rest_go_on(
+    mail_app: App, smtp_sink: SmtpSink
+) -> None:
     smtp_sink.refuse = lambda address: address.startswith("khong-co")
     box = outbox(mail_app)
     box.queue([mail("bad", to=("khong-co@example.gov.vn",)), mail("good")], NOW)
@@ -102,7 +132,9 @@ def test_a_refused_recipient_fails_for_good_and_the_rest_go_on(mail_app: App, sm
     assert [r.key for r in smtp_sink.received] == ["good"]
 
 
-def test_mail_interrupted_while_sending_is_marked_failed_never_resent(mail_app: App, smtp_sink: SmtpSink) -> None:  # noqa: F811
+def test_mail_interrupted_while_sending_is_marked_failed_never_resent(
+    mail_app: App, smtp_sink: SmtpSink
+) -> None:
     """A crash between the claim and the server's reply: the mail may have gone out."""
     box = outbox(mail_app)
     box.queue([mail("k")], NOW)
@@ -111,7 +143,9 @@ def test_mail_interrupted_while_sending_is_marked_failed_never_resent(mail_app: 
     assert not store.claim(mail_app.db, row["id"], NOW)  # nobody else can take it
     assert box.flush(NOW + timedelta(hours=1)).sent == 0
     after = store.get(mail_app.db, "k")
-    assert after is not None and after["status"] == "failed" and "interrupted" in after["last_error"]
+    assert (
+        after is not None and after["status"] == "failed" and "interrupted" in after["last_error"]
+    )
     assert smtp_sink.received == []
 
 

@@ -54,7 +54,11 @@ def test_a_bad_period_id_is_refused() -> None:
         ("Báo cáo CCHC năm 2024", "Y", 2024),
         ("BC năm", "Y", None),
         ("Phu luc 2 - mot cua Nam_2024.xlsx", "Y", 2024),
-        ("KẾT QUẢ THỰC HIỆN CÔNG TÁC CCHC QUÝ I NĂM 2025 VÀ PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ II", "Q1", 2025),
+        (
+            "KẾT QUẢ THỰC HIỆN CÔNG TÁC CCHC QUÝ I NĂM 2025 VÀ PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ II",
+            "Q1",
+            2025,
+        ),
     ],
 )
 def test_period_wording_with_and_without_accents(text: str, kind: str, year: int | None) -> None:

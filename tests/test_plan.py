@@ -26,8 +26,20 @@ def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 UNITS = [
     Unit("xa-nam-binh", "UBND xã Nam Bình", "xa", emails=("ubndxanambinh@gmail.com",)),
     Unit("tu-phap", "Phòng Tư pháp", "huyen", emails=("tuphap@example.gov.vn",)),
-    Unit("xa-cu", "UBND xã Cũ", "xa", emails=("xacu@example.gov.vn",), active_until=date(2024, 12, 31)),
-    Unit("xa-moi", "UBND xã Mới", "xa", emails=("xamoi@example.gov.vn",), active_from=date(2025, 7, 1)),
+    Unit(
+        "xa-cu",
+        "UBND xã Cũ",
+        "xa",
+        emails=("xacu@example.gov.vn",),
+        active_until=date(2024, 12, 31),
+    ),
+    Unit(
+        "xa-moi",
+        "UBND xã Mới",
+        "xa",
+        emails=("xamoi@example.gov.vn",),
+        active_from=date(2025, 7, 1),
+    ),
     Unit("khong-thu", "Đơn vị chưa có thư", "huyen"),
 ]
 
@@ -56,9 +68,15 @@ def test_reminders_go_to_active_units_without_a_report_that_have_an_address() ->
     t = at(2025, 2, 15, 9)
     steps = plan.reminder_steps(t, CAL, TZ)
     mails = plan.plan_reminders(t, steps, UNITS, {"2025-Q1": {"tu-phap"}}, CAL, TZ)
-    assert [(m.key, m.to) for m in mails] == [("remind:2025-Q1:xa-nam-binh:3d", ("ubndxanambinh@gmail.com",))]
+    assert [(m.key, m.to) for m in mails] == [
+        ("remind:2025-Q1:xa-nam-binh:3d", ("ubndxanambinh@gmail.com",))
+    ]
     ctx = mails[0].context
-    assert ctx["days_left"] == 3 and ctx["due"] == DUE and ctx["period_name"] == "Báo cáo Quý I năm 2025"
+    assert (
+        ctx["days_left"] == 3
+        and ctx["due"] == DUE
+        and ctx["period_name"] == "Báo cáo Quý I năm 2025"
+    )
 
 
 def test_escalations_are_on_the_due_date_and_seven_days_later_each_for_two_days() -> None:
@@ -72,19 +90,34 @@ def test_escalations_are_on_the_due_date_and_seven_days_later_each_for_two_days(
 
 def test_escalation_lists_missing_and_late_units_to_the_office() -> None:
     status = {
-        "period": "2025-Q1", "due": DUE.isoformat(), "at": at(2025, 2, 18, 8).isoformat(),
+        "period": "2025-Q1",
+        "due": DUE.isoformat(),
+        "at": at(2025, 2, 18, 8).isoformat(),
         "units": [
             {"unit": "a", "name": "A", "status": "on_time"},
-            {"unit": "b", "name": "B", "status": "late", "received_at": at(2025, 2, 18, 0, 30).isoformat()},
+            {
+                "unit": "b",
+                "name": "B",
+                "status": "late",
+                "received_at": at(2025, 2, 18, 0, 30).isoformat(),
+            },
             {"unit": "c", "name": "C", "status": "missing"},
         ],
     }
     t = at(2025, 2, 18, 8)
-    (mail,) = plan.plan_escalations(t, plan.escalation_steps(t, CAL, TZ), ("noivu@example.gov.vn",), {"2025-Q1": status})
-    assert mail.key == "escalate:2025-Q1:0d" and mail.to == ("noivu@example.gov.vn",) and mail.unit is None
+    (mail,) = plan.plan_escalations(
+        t, plan.escalation_steps(t, CAL, TZ), ("noivu@example.gov.vn",), {"2025-Q1": status}
+    )
+    assert (
+        mail.key == "escalate:2025-Q1:0d"
+        and mail.to == ("noivu@example.gov.vn",)
+        and mail.unit is None
+    )
     assert [u["unit"] for u in mail.context["missing"]] == ["c"]
     assert [u["unit"] for u in mail.context["late"]] == ["b"]
-    assert plan.plan_escalations(t, plan.escalation_steps(t, CAL, TZ), (), {"2025-Q1": status}) == []
+    assert (
+        plan.plan_escalations(t, plan.escalation_steps(t, CAL, TZ), (), {"2025-Q1": status}) == []
+    )
 
 
 def test_digest_step_is_todays_after_digest_time_else_yesterdays() -> None:
@@ -95,16 +128,29 @@ def test_digest_step_is_todays_after_digest_time_else_yesterdays() -> None:
 
 def _fact(received: datetime, mid: str = "<a@x>") -> plan.AckFact:
     return plan.AckFact(
-        message_id=mid, raw_sha256="0" * 64, sender="ubndxanambinh@gmail.com", received_at=received,
-        subject="BC CCHC quý I", unit="xa-nam-binh", unit_name="UBND xã Nam Bình", period="2025-Q1",
-        period_name=Q1.name, due=DUE, kind="counted", on_time=True,
+        message_id=mid,
+        raw_sha256="0" * 64,
+        sender="ubndxanambinh@gmail.com",
+        received_at=received,
+        subject="BC CCHC quý I",
+        unit="xa-nam-binh",
+        unit_name="UBND xã Nam Bình",
+        period="2025-Q1",
+        period_name=Q1.name,
+        due=DUE,
+        kind="counted",
+        on_time=True,
     )
 
 
 def test_acks_are_planned_for_reports_of_the_last_seven_days_only() -> None:
     """A first import of a year of history must not mail every unit."""
     t = at(2025, 2, 20, 12)
-    facts = [_fact(t - timedelta(days=8), "<old@x>"), _fact(t - timedelta(days=6), "<new@x>"), _fact(t + timedelta(minutes=1), "<future@x>")]
+    facts = [
+        _fact(t - timedelta(days=8), "<old@x>"),
+        _fact(t - timedelta(days=6), "<new@x>"),
+        _fact(t + timedelta(minutes=1), "<future@x>"),
+    ]
     mails = plan.plan_acks(t, facts)
     assert [m.key for m in mails] == ["ack:<new@x>"]
     assert mails[0].to == ("ubndxanambinh@gmail.com",) and mails[0].kind == "ack"
@@ -131,8 +177,11 @@ def test_reminders_at_every_hour_of_the_week_before_q1_due_match_the_case(case_a
     q1 = Period.of(2024, "Q1")
     due_at = case_app.period_due(q1)
     first = {code: s["received_at"] for code, s in expected()["status"]["2024-Q1"].items()}
-    steps = {7: due_at - timedelta(days=7) + timedelta(hours=8), 3: due_at - timedelta(days=3) + timedelta(hours=8),
-             1: due_at - timedelta(days=1) + timedelta(hours=8)}
+    steps = {
+        7: due_at - timedelta(days=7) + timedelta(hours=8),
+        3: due_at - timedelta(days=3) + timedelta(hours=8),
+        1: due_at - timedelta(days=1) + timedelta(hours=8),
+    }
     checked = 0
     t = due_at - timedelta(days=7)
     while t < due_at:
@@ -158,14 +207,24 @@ def test_reminders_at_every_hour_of_the_week_before_q1_due_match_the_case(case_a
 def test_no_reminder_goes_to_a_unit_inactive_for_the_period(case_app) -> None:  # type: ignore[no-untyped-def]
     t = datetime(2024, 2, 17, 9, tzinfo=case_app.tz)
     steps = plan.reminder_steps(t, case_app.config.calendar, case_app.tz)
-    gone = [dataclasses.replace(u, active_until=date(2023, 12, 31)) if u.code == "giao-duc-dao-tao" else u for u in case_app.units]
+    gone = [
+        dataclasses.replace(u, active_until=date(2023, 12, 31))
+        if u.code == "giao-duc-dao-tao"
+        else u
+        for u in case_app.units
+    ]
     counted = {"2024-Q1": set()}
-    keys = {m.key for m in plan.plan_reminders(t, steps, gone, counted, case_app.config.calendar, case_app.tz)}
+    keys = {
+        m.key
+        for m in plan.plan_reminders(t, steps, gone, counted, case_app.config.calendar, case_app.tz)
+    }
     assert "remind:2024-Q1:giao-duc-dao-tao:1d" not in keys
     assert len(keys) == len(case_app.units) - 1
 
 
-def test_acks_over_the_case_tell_timeliness_of_the_first_report_and_unreadable_files(case_app) -> None:  # type: ignore[no-untyped-def]
+def test_acks_over_the_case_tell_timeliness_of_the_first_report_and_unreadable_files(
+    case_app,
+) -> None:  # type: ignore[no-untyped-def]
     """Phòng Nội vụ's first Q1 report was a broken .docx (6 Feb), corrected on 8 Feb."""
     t = datetime(2024, 2, 8, 12, tzinfo=case_app.tz)
     mails = [m for m in plan.plan_acks(t, mailroom.ack_facts(case_app, t)) if m.unit == "noi-vu"]
@@ -178,5 +237,7 @@ def test_acks_over_the_case_tell_timeliness_of_the_first_report_and_unreadable_f
 
 def test_attachmentless_report_mail_gets_an_ack_asking_for_the_file(case_app) -> None:  # type: ignore[no-untyped-def]
     t = datetime(2024, 2, 8, 12, tzinfo=case_app.tz)
-    (mail,) = [m for m in plan.plan_acks(t, mailroom.ack_facts(case_app, t)) if m.context["no_attachment"]]
+    (mail,) = [
+        m for m in plan.plan_acks(t, mailroom.ack_facts(case_app, t)) if m.context["no_attachment"]
+    ]
     assert mail.unit == "kinh-te-ha-tang" and mail.to == ("ktht.daksong@example.gov.vn",)

@@ -22,7 +22,7 @@ def test_csv_with_semicolon_lists_and_dates(tmp_path: Path) -> None:
     path = tmp_path / "units.csv"
     path.write_text(
         "code,name,group,emails,aliases,active_from,active_until,successor\n"
-        'xa-a,UBND xã An,xa,a@x.vn;a2@x.vn,An;Xã An,,2025-06-30,xa-b\n'
+        "xa-a,UBND xã An,xa,a@x.vn;a2@x.vn,An;Xã An,,2025-06-30,xa-b\n"
         "xa-b,UBND xã Bình,xa,b@x.vn,,2025-07-01,,\n",
         encoding="utf-8",
     )
@@ -46,7 +46,10 @@ def test_xlsx_with_a_header_row(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "tinh"\n', "group"),
-        ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\n[[unit]]\ncode = "a"\nname = "B"\ngroup = "xa"\n', "twice"),
+        (
+            '[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\n[[unit]]\ncode = "a"\nname = "B"\ngroup = "xa"\n',
+            "twice",
+        ),
         ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nsuccessor = "zz"\n', "successor"),
         ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nactive_from = "mai"\n', "date"),
     ],

@@ -17,7 +17,10 @@ FILES = sorted((CASE / "messages").glob("*.eml"))[20:50]
 
 
 def _summary(app: App) -> list[tuple]:
-    return [(m["source"], m["disposition"], m["reason"], m["unit"], m["period"], m["received_at"]) for m in app.messages()]
+    return [
+        (m["source"], m["disposition"], m["reason"], m["unit"], m["period"], m["received_at"])
+        for m in app.messages()
+    ]
 
 
 def test_worker_processes_and_a_single_process_store_the_same(tmp_path: Path) -> None:
@@ -27,7 +30,9 @@ def test_worker_processes_and_a_single_process_store_the_same(tmp_path: Path) ->
         folder.mkdir()
         app = App(load_config(write_config(folder, extra=f"[parse]\nworkers = {workers}\n")))
         import_paths(app, FILES)
-        files = sorted(str(p.relative_to(folder)) for p in (folder / "archive").rglob("*") if p.is_file())
+        files = sorted(
+            str(p.relative_to(folder)) for p in (folder / "archive").rglob("*") if p.is_file()
+        )
         results.append((_summary(app), files, app.submissions()))
         app.close()
     assert results[0] == results[1]
@@ -41,7 +46,9 @@ def test_a_script_read_from_stdin_still_imports_when_workers_cannot_start(tmp_pa
         f"app = App(load_config({str(config)!r}))\n"
         f"print(import_paths(app, {[str(f) for f in FILES[:6]]!r})['new'])\n"
     )
-    out = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120, check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "6"
 
 
@@ -54,7 +61,8 @@ def test_kill_9_of_an_import_leaves_no_worker_behind(tmp_path: Path) -> None:
     config = write_config(tmp_path, extra="[parse]\nworkers = 2\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "cchc", "import", "--config", str(config), str(CASE / "messages")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     db = tmp_path / "db.sqlite"
     deadline = time.monotonic() + 60

@@ -56,7 +56,7 @@ def fmt_ts(ts: float | None, app: App) -> str:
 
 
 def district_name(app: App) -> str:
-    """"UBND huyện Đắk Song" from an office named "Phòng Nội vụ huyện Đắk Song"; the word
+    """ "UBND huyện Đắk Song" from an office named "Phòng Nội vụ huyện Đắk Song"; the word
     "huyện" alone when the office name does not say which district."""
     name = app.config.office.name
     low = name.lower()
@@ -107,14 +107,17 @@ class UnitContent:
 
     @property
     def table_findings(self) -> list[dict[str, Any]]:
-        return [f for a in self.table_files for f in a["findings"] if f["code"].startswith("onestop.")]
+        return [
+            f for a in self.table_files for f in a["findings"] if f["code"].startswith("onestop.")
+        ]
 
 
 def unit_contents(app: App, period: Period, at: datetime | None = None) -> dict[str, UnitContent]:
     """unit code -> its content for `period`, from messages that arrived before `at` (all when
     None). Only units with at least one counting message appear."""
-    msgs = q.counting_messages(app.db, period=period.id,
-                               before_ts=at.timestamp() if at is not None else None)
+    msgs = q.counting_messages(
+        app.db, period=period.id, before_ts=at.timestamp() if at is not None else None
+    )
     atts = q.attachments_of(app.db, [m["message_ref"] for m in msgs])
     by_unit: dict[str, UnitContent] = {}
     for m in msgs:

@@ -62,13 +62,20 @@ def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
     cell.border = st.BORDER
 
 
-def _matrix_sheet(ws: Any, app: App, year: int, at: datetime,
-                  statuses: list[tuple[Period, dict[str, Any]]]) -> None:
+def _matrix_sheet(
+    ws: Any, app: App, year: int, at: datetime, statuses: list[tuple[Period, dict[str, Any]]]
+) -> None:
     fixed = 3  # STT, Đơn vị, Cấp
     width = fixed + len(SUB_COLUMNS) * len(statuses)
     st.title_row(ws, 1, f"THEO DÕI TÌNH HÌNH GỬI BÁO CÁO CẢI CÁCH HÀNH CHÍNH NĂM {year}", width)
-    st.title_row(ws, 2, f"(tài liệu kiểm chứng; {app.config.office.name}; số liệu tính đến "
-                        f"{fmt_time(at, app)}, giờ Việt Nam)", width, font=st.ITALIC)
+    st.title_row(
+        ws,
+        2,
+        f"(tài liệu kiểm chứng; {app.config.office.name}; số liệu tính đến "
+        f"{fmt_time(at, app)}, giờ Việt Nam)",
+        width,
+        font=st.ITALIC,
+    )
     top = 4
     for c, text in enumerate(("STT", "Đơn vị", "Cấp"), start=1):
         st.header_cell(ws, top, c, text)
@@ -77,12 +84,19 @@ def _matrix_sheet(ws: Any, app: App, year: int, at: datetime,
     for i, (period, data) in enumerate(statuses):
         first = fixed + 1 + i * len(SUB_COLUMNS)
         due = datetime.fromisoformat(data["due"])
-        st.header_cell(ws, top, first, f"{short_period(period)} {year} — hạn: trước 00:00 ngày {fmt_date(due, app)}")
+        st.header_cell(
+            ws,
+            top,
+            first,
+            f"{short_period(period)} {year} — hạn: trước 00:00 ngày {fmt_date(due, app)}",
+        )
         for k, text in enumerate(SUB_COLUMNS):
             if k:
                 st.header_cell(ws, top, first + k, "")
             st.header_cell(ws, top + 1, first + k, text)
-        ws.merge_cells(start_row=top, start_column=first, end_row=top, end_column=first + len(SUB_COLUMNS) - 1)
+        ws.merge_cells(
+            start_row=top, start_column=first, end_row=top, end_column=first + len(SUB_COLUMNS) - 1
+        )
     ws.row_dimensions[top].height = 32
     ws.row_dimensions[top + 1].height = 30
 
@@ -100,11 +114,17 @@ def _matrix_sheet(ws: Any, app: App, year: int, at: datetime,
             first = fixed + 1 + i * len(SUB_COLUMNS)
             entry = entries.get(unit.code)
             _status_cell(ws, row, first, entry["status"] if entry else None)
-            when = fmt_time(datetime.fromisoformat(entry["received_at"]), app) if entry and entry["received_at"] else ""
+            when = (
+                fmt_time(datetime.fromisoformat(entry["received_at"]), app)
+                if entry and entry["received_at"]
+                else ""
+            )
             corrections = entry["corrections"] if entry and entry["received_at"] else None
             message_id = entry["message_id"] if entry else None
             for k, value in enumerate((when, corrections, message_id), start=1):
-                cell = ws.cell(row=row, column=first + k, value=None if value in ("", None) else st.safe(value))
+                cell = ws.cell(
+                    row=row, column=first + k, value=None if value in ("", None) else st.safe(value)
+                )
                 cell.border = st.BORDER
                 cell.font = st.SMALL_ITALIC if k == 3 else st.FONT
                 cell.alignment = st.CENTER if k < 3 else st.LEFT
@@ -121,7 +141,9 @@ def _matrix_sheet(ws: Any, app: App, year: int, at: datetime,
             counts[u["status"]] = counts.get(u["status"], 0) + 1
         text = "; ".join(f"{STATUS_VI[s][0]}: {counts[s]}" for s in STATUS_VI if counts.get(s))
         ws.cell(row=row, column=first, value=st.safe(text))
-        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=first + len(SUB_COLUMNS) - 1)
+        ws.merge_cells(
+            start_row=row, start_column=first, end_row=row, end_column=first + len(SUB_COLUMNS) - 1
+        )
         for k in range(len(SUB_COLUMNS)):
             cell = ws.cell(row=row, column=first + k)
             cell.border = st.BORDER
@@ -129,17 +151,36 @@ def _matrix_sheet(ws: Any, app: App, year: int, at: datetime,
             cell.font = st.BOLD
             cell.alignment = st.LEFT
     row += 2
-    st.title_row(ws, row, "Đúng hạn: nhận trước hạn; Trễ hạn: nhận từ thời điểm hạn trở đi; Chưa nộp: "
-                          "quá hạn chưa nhận; thời điểm nhận là lúc hộp thư nhận thư (không phải ngày "
-                          "người gửi ghi); số lần bổ sung: các thư gửi lại sau lần đầu.", width,
-                 font=st.SMALL_ITALIC, align=st.LEFT, height=30)
+    st.title_row(
+        ws,
+        row,
+        "Đúng hạn: nhận trước hạn; Trễ hạn: nhận từ thời điểm hạn trở đi; Chưa nộp: "
+        "quá hạn chưa nhận; thời điểm nhận là lúc hộp thư nhận thư (không phải ngày "
+        "người gửi ghi); số lần bổ sung: các thư gửi lại sau lần đầu.",
+        width,
+        font=st.SMALL_ITALIC,
+        align=st.LEFT,
+        height=30,
+    )
     st.widths(ws, [5, 32, 9, *([12, 15, 7, 24] * len(statuses))])
     st.page_setup(ws, header_rows=(top, top + 1))
     ws.freeze_panes = ws.cell(row=top + 2, column=fixed + 1)
 
 
-EVIDENCE_COLUMNS = ("STT", "Đơn vị", "Kỳ báo cáo", "Thời điểm nhận", "Lần gửi", "Message-ID",
-                    "Người gửi", "Tiêu đề thư", "Tệp", "Loại", "SHA-256", "Đường dẫn lưu trữ")
+EVIDENCE_COLUMNS = (
+    "STT",
+    "Đơn vị",
+    "Kỳ báo cáo",
+    "Thời điểm nhận",
+    "Lần gửi",
+    "Message-ID",
+    "Người gửi",
+    "Tiêu đề thư",
+    "Tệp",
+    "Loại",
+    "SHA-256",
+    "Đường dẫn lưu trữ",
+)
 
 
 def evidence_rows(app: App, year: int, at: datetime) -> list[dict[str, Any]]:
@@ -161,25 +202,52 @@ def evidence_rows(app: App, year: int, at: datetime) -> list[dict[str, Any]]:
             "from": m["from_addr"],
             "subject": m["subject"],
         }
-        out.append({**base, "file": "Thư gốc (.eml)", "kind": "message", "sha256": m["raw_sha256"],
-                    "path": str(raw_path) if raw_path.exists() else "Không tìm thấy trong kho"})
+        out.append(
+            {
+                **base,
+                "file": "Thư gốc (.eml)",
+                "kind": "message",
+                "sha256": m["raw_sha256"],
+                "path": str(raw_path) if raw_path.exists() else "Không tìm thấy trong kho",
+            }
+        )
         for a in atts.get(m["message_ref"], []):
             found = app.archive.find_file(a["sha256"])
-            name = a["filename"] if not a["container"] else f"{a['filename']} (trong {a['container']})"
-            out.append({**base, "file": name, "kind": a["kind"], "sha256": a["sha256"],
-                        "path": str(found) if found else "Không tìm thấy trong kho"})
+            name = (
+                a["filename"] if not a["container"] else f"{a['filename']} (trong {a['container']})"
+            )
+            out.append(
+                {
+                    **base,
+                    "file": name,
+                    "kind": a["kind"],
+                    "sha256": a["sha256"],
+                    "path": str(found) if found else "Không tìm thấy trong kho",
+                }
+            )
     return out
 
 
-KIND_VI = {"message": "Thư", "outline": "Báo cáo (Phụ lục 1)", "onestop": "Biểu số liệu (Phụ lục 2)",
-           "other": "Tệp khác", "unparseable": "Không đọc được"}
+KIND_VI = {
+    "message": "Thư",
+    "outline": "Báo cáo (Phụ lục 1)",
+    "onestop": "Biểu số liệu (Phụ lục 2)",
+    "other": "Tệp khác",
+    "unparseable": "Không đọc được",
+}
 
 
 def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
     width = len(EVIDENCE_COLUMNS)
     st.title_row(ws, 1, f"DANH SÁCH BÁO CÁO CCHC ĐÃ NHẬN NĂM {year}", width)
-    st.title_row(ws, 2, f"(mỗi thư và từng tệp đính kèm, kèm mã băm SHA-256 và nơi lưu trong kho "
-                        f"{app.archive.root}; tính đến {fmt_time(at, app)})", width, font=st.ITALIC)
+    st.title_row(
+        ws,
+        2,
+        f"(mỗi thư và từng tệp đính kèm, kèm mã băm SHA-256 và nơi lưu trong kho "
+        f"{app.archive.root}; tính đến {fmt_time(at, app)})",
+        width,
+        font=st.ITALIC,
+    )
     top = 4
     for c, text in enumerate(EVIDENCE_COLUMNS, start=1):
         st.header_cell(ws, top, c, text)
@@ -205,7 +273,9 @@ def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=c, value=st.safe(value))
             cell.border = st.BORDER
-            cell.font = st.BOLD if is_message and c in (1, 2) else (st.SMALL_ITALIC if c >= 11 else st.FONT)
+            cell.font = (
+                st.BOLD if is_message and c in (1, 2) else (st.SMALL_ITALIC if c >= 11 else st.FONT)
+            )
             cell.alignment = st.LEFT if c not in (1, 3, 5) else st.CENTER
         row += 1
     st.widths(ws, [5, 28, 10, 16, 11, 30, 26, 34, 34, 16, 40, 60])
@@ -236,15 +306,29 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
     at = at or datetime.now(app.tz)
     data = app.status(period.id, at)
     due = datetime.fromisoformat(data["due"])
-    columns = ("STT", "Đơn vị", "Cấp", "Tình trạng", "Thời điểm nhận", "Số lần bổ sung",
-               "Mục đề cương còn thiếu", "Lỗi số liệu, tệp", "Message-ID")
+    columns = (
+        "STT",
+        "Đơn vị",
+        "Cấp",
+        "Tình trạng",
+        "Thời điểm nhận",
+        "Số lần bổ sung",
+        "Mục đề cương còn thiếu",
+        "Lỗi số liệu, tệp",
+        "Message-ID",
+    )
     width = len(columns)
     wb = st.new_workbook()
     ws = wb.active
     ws.title = period.id
     st.title_row(ws, 1, f"TÌNH HÌNH GỬI BÁO CÁO CCHC — {period.name.upper()}", width)
-    st.title_row(ws, 2, f"(hạn: trước 00:00 ngày {fmt_date(due, app)}; tính đến {fmt_time(at, app)})",
-                 width, font=st.ITALIC)
+    st.title_row(
+        ws,
+        2,
+        f"(hạn: trước 00:00 ngày {fmt_date(due, app)}; tính đến {fmt_time(at, app)})",
+        width,
+        font=st.ITALIC,
+    )
     top = 4
     for c, text in enumerate(columns, start=1):
         st.header_cell(ws, top, c, text)
@@ -255,11 +339,16 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
         counts[u["status"]] = counts.get(u["status"], 0) + 1
         errors = [f["message"] for f in u["findings"] if f["level"] == "error"]
         values = [
-            n, u["name"], GROUP_VI.get(u["group"], u["group"]), None,
+            n,
+            u["name"],
+            GROUP_VI.get(u["group"], u["group"]),
+            None,
             fmt_time(datetime.fromisoformat(u["received_at"]), app) if u["received_at"] else None,
             u["corrections"] if u["received_at"] else None,
-            "\n".join(f"{sid} {titles.get(sid, '')}".strip() for sid in u["outline_missing"]) or None
-            if u["outline_missing"] else None,
+            "\n".join(f"{sid} {titles.get(sid, '')}".strip() for sid in u["outline_missing"])
+            or None
+            if u["outline_missing"]
+            else None,
             "\n".join(errors) or None,
             u["message_id"],
         ]
@@ -272,8 +361,14 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
         row += 1
     row += 1
     summary = "; ".join(f"{STATUS_VI[s][0]}: {counts[s]}" for s in STATUS_VI if counts.get(s))
-    st.title_row(ws, row, f"Tổng số {len(data['units'])} đơn vị. {summary}.", width, font=st.BOLD,
-                 align=st.LEFT)
+    st.title_row(
+        ws,
+        row,
+        f"Tổng số {len(data['units'])} đơn vị. {summary}.",
+        width,
+        font=st.BOLD,
+        align=st.LEFT,
+    )
     st.widths(ws, [5, 34, 10, 14, 16, 9, 22, 50, 30])
     st.page_setup(ws, header_rows=(top, top))
     ws.freeze_panes = ws.cell(row=top + 1, column=3)

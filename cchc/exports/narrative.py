@@ -46,7 +46,7 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def heading_text(section: Section) -> str:
-    """"I. Công tác chỉ đạo…" for a top section, "1. Xây dựng kế hoạch…" for "I.1"."""
+    """ "I. Công tác chỉ đạo…" for a top section, "1. Xây dựng kế hoạch…" for "I.1"."""
     number = section.id.rsplit(".", 1)[-1] if section.parent else section.id
     return f"{number}. {section.title}"
 
@@ -96,8 +96,9 @@ def _document() -> DocumentObject:
     return doc
 
 
-def _centered(doc: DocumentObject, text: str, *, bold: bool = False, italic: bool = False,
-              size: float = 13) -> Paragraph:
+def _centered(
+    doc: DocumentObject, text: str, *, bold: bool = False, italic: bool = False, size: float = 13
+) -> Paragraph:
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run(_clean(text))
@@ -133,7 +134,9 @@ def _missing_text(content: UnitContent | None, titles: dict[str, str]) -> str:
     return "\n".join(f"{sid}. {titles.get(sid, '')}".strip() for sid in missing)
 
 
-def build_narrative_document(app: App, period: Period, at: datetime | None = None) -> DocumentObject:
+def build_narrative_document(
+    app: App, period: Period, at: datetime | None = None
+) -> DocumentObject:
     at = at or datetime.now(app.tz)
     spec = load_outline()
     status = app.status(period.id, at)
@@ -171,9 +174,11 @@ def build_narrative_document(app: App, period: Period, at: datetime | None = Non
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells,
-                          ("STT", "Đơn vị", "Tình trạng", "Báo cáo dùng để tổng hợp", "Mục còn thiếu"),
-                          strict=True):
+    for cell, text in zip(
+        table.rows[0].cells,
+        ("STT", "Đơn vị", "Tình trạng", "Báo cáo dùng để tổng hợp", "Mục còn thiếu"),
+        strict=True,
+    ):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -184,12 +189,13 @@ def build_narrative_document(app: App, period: Period, at: datetime | None = Non
         state = STATUS_VI[entry["status"]][0] if entry else "Không phải báo cáo kỳ này"
         used = ""
         if content and content.outline_message:
-            used = fmt_time(datetime.fromtimestamp(content.outline_message["received_ts"], app.tz), app)
+            used = fmt_time(
+                datetime.fromtimestamp(content.outline_message["received_ts"], app.tz), app
+            )
             if content.outline_message["first_ref"] is not None:
                 used += " (bổ sung)"
         row = table.add_row().cells
-        values = (str(n), names.get(code, code), state, used,
-                  _missing_text(content, titles))
+        values = (str(n), names.get(code, code), state, used, _missing_text(content, titles))
         for cell, text in zip(row, values, strict=True):
             cell.text = _clean(text)
     widths = (Cm(1.2), Cm(5.0), Cm(2.3), Cm(3.2), Cm(4.8))

@@ -128,7 +128,9 @@ def _sum(lines: Iterable[Values]) -> Values:
 
 def recompute_rate(values: Values) -> float | None:
     """100 × (before + on time) / resolved, 2 decimals; blank when nothing was resolved."""
-    early, on_time, late = (values.get(k) for k in ("resolved_early", "resolved_on_time", "resolved_late"))
+    early, on_time, late = (
+        values.get(k) for k in ("resolved_early", "resolved_on_time", "resolved_late")
+    )
     if early is None and on_time is None and late is None:
         return None
     done = float(early or 0) + float(on_time or 0)
@@ -208,7 +210,9 @@ def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExpo
     chosen = app.config.export.district_unit
     if chosen:
         if chosen not in names:
-            raise CchcError(f"export.district_unit: no unit {chosen!r} in the unit list ({app.config.path})")
+            raise CchcError(
+                f"export.district_unit: no unit {chosen!r} in the unit list ({app.config.path})"
+            )
         content = contents.get(chosen)
         pooled = content.table_rows if content else []
         with_table = [chosen] if pooled else []
@@ -216,17 +220,24 @@ def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExpo
         folded_any = False
     district_lines, folded = _lines(pooled) if pooled else ({}, False)
     if chosen:
-        parts = [f"Số liệu Phụ lục 2 của {names[chosen]}" if pooled else f"{names[chosen]} chưa gửi Phụ lục 2"]
+        parts = [
+            f"Số liệu Phụ lục 2 của {names[chosen]}"
+            if pooled
+            else f"{names[chosen]} chưa gửi Phụ lục 2"
+        ]
     else:
-        parts = [f"Cộng số liệu Phụ lục 2 của {len(with_table)}/{len(huyen)} phòng, ban, đơn vị "
-                 f"thuộc huyện (chi tiết: trang “Chi tiết cấp huyện”)"]
+        parts = [
+            f"Cộng số liệu Phụ lục 2 của {len(with_table)}/{len(huyen)} phòng, ban, đơn vị "
+            f"thuộc huyện (chi tiết: trang “Chi tiết cấp huyện”)"
+        ]
     if flagged:
         parts.append("biểu có lỗi: " + ", ".join(flagged))
     if folded or folded_any:
         parts.append("dòng không tách cơ chế được cộng vào “một cửa”")
     district = Block(district_name(app), district_lines, "; ".join(parts), with_table)
-    return OnestopExport(period, at, district, huyen, communes,
-                         {u["unit"]: u["status"] for u in status["units"]})
+    return OnestopExport(
+        period, at, district, huyen, communes, {u["unit"]: u["status"] for u in status["units"]}
+    )
 
 
 # --- the sheet ----------------------------------------------------------------------------------
@@ -286,8 +297,9 @@ class _Sheet:
             return EXTRA_LABEL
         return col.headers[0]
 
-    def line(self, stt: str, name: str, values: Values | None, note: str = "", *,
-             kind: str = "data") -> None:
+    def line(
+        self, stt: str, name: str, values: Values | None, note: str = "", *, kind: str = "data"
+    ) -> None:
         ws, r = self.ws, self.row
         font = st.BOLD if kind in ("group", "total", "unit") else st.FONT
         if kind == "mech":
@@ -365,11 +377,19 @@ def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
     ws = wb.active
     ws.title = "Phụ lục 2"
     sheet = _Sheet(ws, spec)
-    sheet.titles([
-        ("Phụ lục 2", st.BOLD),
-        (f"KẾT QUẢ THỰC HIỆN CƠ CHẾ MỘT CỬA, MỘT CỬA LIÊN THÔNG {period_words(data.period)}", st.TITLE),
-        (f"({data.district.name}; {data.period.name}; tổng hợp lúc {fmt_time(data.at, app)})", st.ITALIC),
-    ])
+    sheet.titles(
+        [
+            ("Phụ lục 2", st.BOLD),
+            (
+                f"KẾT QUẢ THỰC HIỆN CƠ CHẾ MỘT CỬA, MỘT CỬA LIÊN THÔNG {period_words(data.period)}",
+                st.TITLE,
+            ),
+            (
+                f"({data.district.name}; {data.period.name}; tổng hợp lúc {fmt_time(data.at, app)})",
+                st.ITALIC,
+            ),
+        ]
+    )
     sheet.header()
     sheet.line(GROUP_DISTRICT, groups.get(GROUP_DISTRICT, "UBND huyện, thị xã"), None, kind="group")
     sheet.block("1", data.district)
@@ -383,11 +403,19 @@ def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
     sheet.finish(_footnotes(data, app), _widths(spec))
 
     detail = _Sheet(wb.create_sheet("Chi tiết cấp huyện"), spec)
-    detail.titles([
-        ("Phụ lục 2", st.BOLD),
-        (f"CHI TIẾT SỐ LIỆU CÁC PHÒNG, BAN, ĐƠN VỊ THUỘC HUYỆN {period_words(data.period)}", st.TITLE),
-        (f"(cộng vào dòng “{data.district.name}”, nhóm {GROUP_DISTRICT}, trang “Phụ lục 2”)", st.ITALIC),
-    ])
+    detail.titles(
+        [
+            ("Phụ lục 2", st.BOLD),
+            (
+                f"CHI TIẾT SỐ LIỆU CÁC PHÒNG, BAN, ĐƠN VỊ THUỘC HUYỆN {period_words(data.period)}",
+                st.TITLE,
+            ),
+            (
+                f"(cộng vào dòng “{data.district.name}”, nhóm {GROUP_DISTRICT}, trang “Phụ lục 2”)",
+                st.ITALIC,
+            ),
+        ]
+    )
     detail.header()
     for i, block in enumerate(data.huyen, start=1):
         detail.block(str(i), block)
@@ -402,8 +430,9 @@ def build_onestop_xlsx(app: App, period_id: str, at: datetime | None = None) -> 
     return st.to_bytes(build_onestop_workbook(app, data))
 
 
-def write_onestop(app: App, period_id: str, path: str | Path, at: datetime | None = None
-                  ) -> OnestopExport:
+def write_onestop(
+    app: App, period_id: str, path: str | Path, at: datetime | None = None
+) -> OnestopExport:
     """Write the table to `path`; returns the figures (for the command's summary)."""
     data = collect(app, parse_period(period_id), at)
     write_bytes(st.to_bytes(build_onestop_workbook(app, data)), path)

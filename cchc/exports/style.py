@@ -56,8 +56,16 @@ def safe(value: object) -> object:
     return value
 
 
-def title_row(ws: Worksheet, row: int, text: str, width: int, *, font: Font = TITLE,
-              align: Alignment = CENTER, height: float | None = None) -> None:
+def title_row(
+    ws: Worksheet,
+    row: int,
+    text: str,
+    width: int,
+    *,
+    font: Font = TITLE,
+    align: Alignment = CENTER,
+    height: float | None = None,
+) -> None:
     """One line of text merged across the table's width."""
     ws.cell(row=row, column=1, value=safe(text)).font = font
     ws.cell(row=row, column=1).alignment = align
@@ -90,8 +98,9 @@ def widths(ws: Worksheet, values: Sequence[float]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = w
 
 
-def page_setup(ws: Worksheet, *, header_rows: tuple[int, int] | None = None,
-               landscape: bool = True) -> None:
+def page_setup(
+    ws: Worksheet, *, header_rows: tuple[int, int] | None = None, landscape: bool = True
+) -> None:
     """A4, landscape, fitted to one page wide (as many tall as needed), header repeated."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"

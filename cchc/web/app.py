@@ -103,10 +103,17 @@ class Web:
         self.env.filters["urlq"] = lambda s: quote(str(s or ""), safe="")
         self.env.filters["period_label"] = pages.period_label
         self.env.globals.update(
-            STATUS=pages.STATUS_LABEL, REASON=pages.REASON_VI, GROUP=pages.GROUP_LABEL,
-            KIND=pages.KIND_LABEL, MATCH=pages.MATCH_LABEL, ACTION=pages.ACTION_LABEL,
-            LEVEL=pages.LEVEL_LABEL, MAIL_KIND=pages.MAIL_KIND_LABEL, HINT=pages.REVIEW_HINT,
-            SHORT=pages.SHORT_PERIOD, office=config.office.name,
+            STATUS=pages.STATUS_LABEL,
+            REASON=pages.REASON_VI,
+            GROUP=pages.GROUP_LABEL,
+            KIND=pages.KIND_LABEL,
+            MATCH=pages.MATCH_LABEL,
+            ACTION=pages.ACTION_LABEL,
+            LEVEL=pages.LEVEL_LABEL,
+            MAIL_KIND=pages.MAIL_KIND_LABEL,
+            HINT=pages.REVIEW_HINT,
+            SHORT=pages.SHORT_PERIOD,
+            office=config.office.name,
         )
 
     @contextmanager
@@ -123,7 +130,9 @@ class Web:
     def session(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(SESSION_COOKIE))
 
-    def render(self, template: str, session: Session | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    def render(
+        self, template: str, session: Session | None, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
         flash = []
         if session is not None:
             flash, session.flash = session.flash, []
@@ -176,11 +185,15 @@ def year_page(request: Request, web: Web, session: Session) -> Response:
         first, last = store_web.received_range(app.db)
         default = pages.default_year(last, now)
         raw_year = request.path_params.get("year")
-        year = _year_param(str(raw_year) if raw_year is not None else request.query_params.get("year"), default)
+        year = _year_param(
+            str(raw_year) if raw_year is not None else request.query_params.get("year"), default
+        )
         statuses = [app.status(p.id, now) for p in pages.year_periods(year)]
         grid = pages.matrix(year, statuses, app.units)
         years = sorted({now.year, year} | _years_between(first, last, web))
-        return web.render("year.html", session, grid=grid, years=years, at=now.isoformat(), **_nav(app))
+        return web.render(
+            "year.html", session, grid=grid, years=years, at=now.isoformat(), **_nav(app)
+        )
 
 
 def _years_between(first: float | None, last: float | None, web: Web) -> set[int]:
@@ -209,12 +222,26 @@ def period_page(request: Request, web: Web, session: Session) -> Response:
             counts[u["status"]] += 1
         buttons = [
             {
-                "kind": e.kind, "label": e.label, "ext": e.ext, "available": exports.available(e.kind),
-                "href": f"/export/{e.kind}?" + urlencode({"period": period.id} if e.scope == "period" else {"year": period.year}),
+                "kind": e.kind,
+                "label": e.label,
+                "ext": e.ext,
+                "available": exports.available(e.kind),
+                "href": f"/export/{e.kind}?"
+                + urlencode(
+                    {"period": period.id} if e.scope == "period" else {"year": period.year}
+                ),
             }
             for e in exports.EXPORTS.values()
         ]
-        return web.render("period.html", session, data=data, period=period, counts=counts, buttons=buttons, **_nav(app))
+        return web.render(
+            "period.html",
+            session,
+            data=data,
+            period=period,
+            counts=counts,
+            buttons=buttons,
+            **_nav(app),
+        )
 
 
 @functools.cache
@@ -247,10 +274,21 @@ def unit_page(request: Request, web: Web, session: Session) -> Response:
             period = parse_period(s["period"])
             s["on_time"] = datetime.fromisoformat(s["received_at"]) < app.period_due(period)
             by_period.setdefault(s["period"], []).append(s)
-        groups = [(parse_period(pid), items) for pid, items in sorted(by_period.items(), key=lambda kv: parse_period(kv[0]), reverse=True)]
+        groups = [
+            (parse_period(pid), items)
+            for pid, items in sorted(
+                by_period.items(), key=lambda kv: parse_period(kv[0]), reverse=True
+            )
+        ]
         return web.render(
-            "unit.html", session, unit=unit, groups=groups, overview=overview, year=year,
-            titles=_section_titles(), **_nav(app),
+            "unit.html",
+            session,
+            unit=unit,
+            groups=groups,
+            overview=overview,
+            year=year,
+            titles=_section_titles(),
+            **_nav(app),
         )
 
 
@@ -259,7 +297,9 @@ def review_page(request: Request, web: Web, session: Session) -> Response:
     with web.open() as app:
         items = app.review()
         keys = store_web.review_keys(app.db)
-        if len(keys) != len(items) or any(k["message_id"] != i["message_id"] for k, i in zip(keys, items, strict=False)):
+        if len(keys) != len(items) or any(
+            k["message_id"] != i["message_id"] for k, i in zip(keys, items, strict=False)
+        ):
             keys = [{"ref": None, "message_id": i["message_id"], "raw_sha256": None} for i in items]
         files = store_web.attachments_of(app.db, [k["ref"] for k in keys if k["ref"] is not None])
         names = {u.code: u.name for u in app.units}
@@ -273,8 +313,13 @@ def review_page(request: Request, web: Web, session: Session) -> Response:
             units_by_group.setdefault(u.group, []).append(u)
         decisions = store_web.recent_decisions(app.db)
         return web.render(
-            "review.html", session, items=items, units_by_group=units_by_group, decisions=decisions,
-            unit_names=names, review_count=len(items),
+            "review.html",
+            session,
+            items=items,
+            units_by_group=units_by_group,
+            decisions=decisions,
+            unit_names=names,
+            review_count=len(items),
         )
 
 
@@ -285,20 +330,32 @@ async def review_post(request: Request) -> Response:
         return RedirectResponse("/login?next=/review", status_code=303)
     form = await request.form()
     if not token_ok(str(form.get("csrf") or ""), session.csrf):
-        return web.render("error.html", session, status_code=403, code=403,
-                          message="Yêu cầu không hợp lệ (mã bảo vệ biểu mẫu sai hoặc đã hết hạn). Hãy tải lại trang và thử lại.")
+        return web.render(
+            "error.html",
+            session,
+            status_code=403,
+            code=403,
+            message="Yêu cầu không hợp lệ (mã bảo vệ biểu mẫu sai hoặc đã hết hạn). Hãy tải lại trang và thử lại.",
+        )
     key = str(form.get("message") or "").strip()
     action = str(form.get("action") or "")
     unit = str(form.get("unit") or "").strip() or None
     if action not in ACTIONS or not key:
-        return web.render("error.html", session, status_code=400, code=400, message="Thao tác không hợp lệ.")
+        return web.render(
+            "error.html", session, status_code=400, code=400, message="Thao tác không hợp lệ."
+        )
     try:
         await run_in_threadpool(_decide, web, key, action, unit, session.user)
     except NotFound:
-        session.flash.append(("error", "Không tìm thấy thư hoặc đơn vị đã chọn; danh sách có thể vừa thay đổi."))
+        session.flash.append(
+            ("error", "Không tìm thấy thư hoặc đơn vị đã chọn; danh sách có thể vừa thay đổi.")
+        )
     else:
-        done = {"assign": f"Đã gán thư cho đơn vị {unit}; địa chỉ người gửi đã được ghi nhớ.",
-                "approve": "Đã chấp nhận thư.", "reject": "Đã loại thư (không tính là báo cáo)."}[action]
+        done = {
+            "assign": f"Đã gán thư cho đơn vị {unit}; địa chỉ người gửi đã được ghi nhớ.",
+            "approve": "Đã chấp nhận thư.",
+            "reject": "Đã loại thư (không tính là báo cáo).",
+        }[action]
         session.flash.append(("ok", done))
     return RedirectResponse("/review", status_code=303)
 
@@ -314,11 +371,19 @@ def outbox_page(request: Request, web: Web, session: Session) -> Response:
     with web.open() as app:
         mail = store_web.outbox(app.db)
         known = [s for s, _ in pages.OUTBOX_STATUS]
-        sections = [(label, [m for m in mail if m["status"] == s]) for s, label in pages.OUTBOX_STATUS]
+        sections = [
+            (label, [m for m in mail if m["status"] == s]) for s, label in pages.OUTBOX_STATUS
+        ]
         others = [m for m in mail if m["status"] not in known]
         if others:
             sections.append(("Khác", others))
-        return web.render("outbox.html", session, sections=sections, counts=store_web.outbox_counts(app.db), **_nav(app))
+        return web.render(
+            "outbox.html",
+            session,
+            sections=sections,
+            counts=store_web.outbox_counts(app.db),
+            **_nav(app),
+        )
 
 
 @staff
@@ -330,13 +395,17 @@ def health_page(request: Request, web: Web, session: Session) -> Response:
         failures = store_web.health_rows(app.db, "login_failed")
         day_ago = now.timestamp() - 86400
         failed_24h = sum(
-            1 for f in failures if (m := pages.parse_instant(f["at"], web.tz)) is not None and m.timestamp() >= day_ago
+            1
+            for f in failures
+            if (m := pages.parse_instant(f["at"], web.tz)) is not None and m.timestamp() >= day_ago
         )
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         _, last = store_web.received_range(app.db)
         health = pages.Health(
             last_check=last_check,
-            check_stale=pages.check_is_stale(pages.parse_instant(last_check, web.tz), now, web.config.imap.poll_seconds),
+            check_stale=pages.check_is_stale(
+                pages.parse_instant(last_check, web.tz), now, web.config.imap.poll_seconds
+            ),
             last_login_failed=latest["login_failed"],
             login_failed_24h=failed_24h,
             last_error=latest["error"],
@@ -348,8 +417,15 @@ def health_page(request: Request, web: Web, session: Session) -> Response:
             last_received=datetime.fromtimestamp(last, web.tz).isoformat() if last else None,
         )
         errors = store_web.health_rows(app.db, "error", limit=10)
-        return web.render("health.html", session, health=health, failures=failures[:10], errors=errors,
-                          now=now.isoformat(), **_nav(app))
+        return web.render(
+            "health.html",
+            session,
+            health=health,
+            failures=failures[:10],
+            errors=errors,
+            now=now.isoformat(),
+            **_nav(app),
+        )
 
 
 def _sent_since(app: App, since: datetime) -> int:
@@ -373,8 +449,11 @@ def download_file(request: Request, web: Web, session: Session) -> Response:
         path = app.archive.find_file(row["sha256"]) if row else None
     if row is None or path is None:
         raise HTTPException(404)
-    return FileResponse(path, media_type="application/octet-stream",
-                        headers={"Content-Disposition": content_disposition(row["filename"])})
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": content_disposition(row["filename"])},
+    )
 
 
 @staff
@@ -386,7 +465,11 @@ def download_eml(request: Request, web: Web, session: Session) -> Response:
     if row is None or path is None or not path.is_file():
         raise HTTPException(404)
     name = f"{pages.when(row['received_at'], web.tz, '%Y-%m-%d %H%M')} {(row['subject'] or 'thu')[:80]}.eml"
-    return FileResponse(path, media_type="message/rfc822", headers={"Content-Disposition": content_disposition(name)})
+    return FileResponse(
+        path,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": content_disposition(name)},
+    )
 
 
 @staff
@@ -406,12 +489,20 @@ def export_download(request: Request, web: Web, session: Session) -> Response:
             data = exports.build(app, spec.kind, arg)
     except exports.ExportUnavailable as exc:
         log.warning("export %s unavailable: %s", spec.kind, exc)
-        return web.render("error.html", session, status_code=503, code=503,
-                          message="Chức năng xuất tệp này chưa có trong phiên bản đang chạy.")
+        return web.render(
+            "error.html",
+            session,
+            status_code=503,
+            code=503,
+            message="Chức năng xuất tệp này chưa có trong phiên bản đang chạy.",
+        )
     except CchcError as exc:
         return web.render("error.html", session, status_code=400, code=400, message=str(exc))
-    return Response(data, media_type=spec.media_type,
-                    headers={"Content-Disposition": content_disposition(spec.filename(str(arg)))})
+    return Response(
+        data,
+        media_type=spec.media_type,
+        headers={"Content-Disposition": content_disposition(spec.filename(str(arg)))},
+    )
 
 
 # --- the application -----------------------------------------------------------------------
@@ -420,7 +511,9 @@ def export_download(request: Request, web: Web, session: Session) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     web: Web = request.app.state.web
     code = exc.status_code if isinstance(exc, HTTPException) else 500
-    message = {404: "Không tìm thấy trang hoặc tệp này.", 405: "Thao tác không được phép."}.get(code, "Có lỗi xảy ra.")
+    message = {404: "Không tìm thấy trang hoặc tệp này.", 405: "Thao tác không được phép."}.get(
+        code, "Có lỗi xảy ra."
+    )
     return web.render("error.html", None, status_code=code, code=code, message=message)
 
 

@@ -37,9 +37,27 @@ class Export:
 
 
 EXPORTS: dict[str, Export] = {
-    "onestop": Export("onestop", "period", "xlsx", "Bảng tổng hợp Phụ lục 2 (một cửa)", "Tong hop Phu luc 2 - mot cua"),
-    "narrative": Export("narrative", "period", "docx", "Tổng hợp báo cáo theo đề cương (Phụ lục 1)", "Tong hop bao cao CCHC"),
-    "compliance": Export("compliance", "year", "xlsx", "Bảng theo dõi nộp báo cáo cả năm", "Theo doi nop bao cao CCHC"),
+    "onestop": Export(
+        "onestop",
+        "period",
+        "xlsx",
+        "Bảng tổng hợp Phụ lục 2 (một cửa)",
+        "Tong hop Phu luc 2 - mot cua",
+    ),
+    "narrative": Export(
+        "narrative",
+        "period",
+        "docx",
+        "Tổng hợp báo cáo theo đề cương (Phụ lục 1)",
+        "Tong hop bao cao CCHC",
+    ),
+    "compliance": Export(
+        "compliance",
+        "year",
+        "xlsx",
+        "Bảng theo dõi nộp báo cáo cả năm",
+        "Theo doi nop bao cao CCHC",
+    ),
 }
 
 

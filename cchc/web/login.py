@@ -35,10 +35,22 @@ def login_form(request: Request) -> Response:
     return _login_page(web, target)
 
 
-def _login_page(web: Web, target: str, error: str | None = None, status_code: int = 200, name: str = "") -> Response:
+def _login_page(
+    web: Web, target: str, error: str | None = None, status_code: int = 200, name: str = ""
+) -> Response:
     token = secrets.token_urlsafe(32)
-    response = web.render("login.html", None, status_code=status_code, token=token, target=target, error=error, login_name=name)
-    response.set_cookie(PRELOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict")
+    response = web.render(
+        "login.html",
+        None,
+        status_code=status_code,
+        token=token,
+        target=target,
+        error=error,
+        login_name=name,
+    )
+    response.set_cookie(
+        PRELOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict"
+    )
     return response
 
 
@@ -52,9 +64,13 @@ async def login_post(request: Request) -> Response:
     name = clean_login(str(form.get("user") or ""))
     if web.throttle.blocked(client):
         log.warning("web login throttled for %s", client)
-        return _login_page(web, target, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút.", 429, name)
+        return _login_page(
+            web, target, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút.", 429, name
+        )
     if not name:
-        return _login_page(web, target, "Hãy nhập tên cán bộ (tên này được ghi cùng mỗi quyết định).", 400, name)
+        return _login_page(
+            web, target, "Hãy nhập tên cán bộ (tên này được ghi cùng mỗi quyết định).", 400, name
+        )
     if not password_ok(str(form.get("password") or ""), web.password):
         web.throttle.failed(client)
         log.warning("web login failed for %r from %s", name, client)
@@ -74,7 +90,9 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     if session is not None:
         if not token_ok(str(form.get("csrf") or ""), session.csrf):
-            return web.render("error.html", session, status_code=403, code=403, message="Yêu cầu không hợp lệ.")
+            return web.render(
+                "error.html", session, status_code=403, code=403, message="Yêu cầu không hợp lệ."
+            )
         web.sessions.drop(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

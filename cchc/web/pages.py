@@ -16,11 +16,21 @@ from cchc.tables import DISPOSITION_VI, REASON_VI, STATUS_VI
 
 STATUS_LABEL = {k: v[0] for k, v in STATUS_VI.items()}
 GROUP_LABEL = {"huyen": "Phòng, ban, đơn vị thuộc huyện", "xa": "UBND các xã, thị trấn"}
-KIND_LABEL = {"outline": "Báo cáo (Phụ lục 1)", "onestop": "Bảng một cửa (Phụ lục 2)", "other": "Tệp khác", "unparseable": "Không đọc được"}
+KIND_LABEL = {
+    "outline": "Báo cáo (Phụ lục 1)",
+    "onestop": "Bảng một cửa (Phụ lục 2)",
+    "other": "Tệp khác",
+    "unparseable": "Không đọc được",
+}
 MATCH_LABEL = {"address": "theo địa chỉ thư", "content": "theo nội dung (địa chỉ lạ)"}
 ACTION_LABEL = {"assign": "Gán đơn vị", "approve": "Chấp nhận", "reject": "Loại"}
 LEVEL_LABEL = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Ghi chú"}
-MAIL_KIND_LABEL = {"ack": "Xác nhận đã nhận", "reminder": "Nhắc hạn", "escalation": "Báo cáo đơn vị chậm/thiếu", "digest": "Bản tin hằng ngày"}
+MAIL_KIND_LABEL = {
+    "ack": "Xác nhận đã nhận",
+    "reminder": "Nhắc hạn",
+    "escalation": "Báo cáo đơn vị chậm/thiếu",
+    "digest": "Bản tin hằng ngày",
+}
 SHORT_PERIOD = {"Q1": "Quý I", "H1": "6 tháng", "Q3": "Quý III", "Y": "Cả năm"}
 REVIEW_HINT = {
     "content_match": "Thư gửi từ địa chỉ lạ; đơn vị được nhận ra qua nội dung. Chấp nhận nếu đúng, "
@@ -31,7 +41,12 @@ REVIEW_HINT = {
     "unparseable": "Báo cáo vẫn được tính theo thời điểm nhận; cần đề nghị đơn vị gửi lại bản đọc được.",
     "no_attachment": "Đơn vị báo đã gửi nhưng thư không có tệp đính kèm. Chấp nhận để bỏ khỏi danh sách.",
 }
-OUTBOX_STATUS = (("queued", "Đang chờ gửi"), ("sending", "Đang gửi"), ("failed", "Gửi lỗi"), ("sent", "Đã gửi"))
+OUTBOX_STATUS = (
+    ("queued", "Đang chờ gửi"),
+    ("sending", "Đang gửi"),
+    ("failed", "Gửi lỗi"),
+    ("sent", "Đã gửi"),
+)
 __all__ = ["DISPOSITION_VI", "REASON_VI"]
 
 
@@ -98,7 +113,9 @@ def matrix(year: int, statuses: list[dict[str, Any]], units: list[Any]) -> Matri
         cells = [entries.get(unit.code) for entries in by_period]
         if not any(cells):
             continue
-        grouped.setdefault(unit.group, []).append(MatrixRow(unit.code, unit.name, unit.group, cells))
+        grouped.setdefault(unit.group, []).append(
+            MatrixRow(unit.code, unit.name, unit.group, cells)
+        )
     order = list(GROUP_LABEL) + sorted(set(grouped) - set(GROUP_LABEL))
     out.groups = [(g, grouped[g]) for g in order if g in grouped]
     return out

@@ -100,7 +100,11 @@ class SessionStore:
             self._sessions.pop(sid or "", None)
 
     def _expire(self, now: float) -> None:
-        dead = [k for k, s in self._sessions.items() if now - s.seen > IDLE_SECONDS or now - s.created > MAX_SECONDS]
+        dead = [
+            k
+            for k, s in self._sessions.items()
+            if now - s.seen > IDLE_SECONDS or now - s.created > MAX_SECONDS
+        ]
         for k in dead:
             del self._sessions[k]
 
@@ -138,7 +142,10 @@ def content_disposition(filename: str) -> str:
     name = "".join(ch for ch in name if ch.isprintable()).replace("/", "_").replace("\\", "_")
     decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_name = "".join(ch for ch in decomposed if ord(ch) < 128 and not unicodedata.combining(ch))
-    ascii_name = "".join(ch if (ch.isalnum() or ch in "._- ()") else "_" for ch in ascii_name).strip(" .") or "tep"
+    ascii_name = (
+        "".join(ch if (ch.isalnum() or ch in "._- ()") else "_" for ch in ascii_name).strip(" .")
+        or "tep"
+    )
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -31,11 +31,15 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", key="web.port") from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", key="web.port"
+        ) from None
     return sock
 
 
-def _server(config: Config, host: str | None, port: int | None) -> tuple[uvicorn.Server, socket.socket]:
+def _server(
+    config: Config, host: str | None, port: int | None
+) -> tuple[uvicorn.Server, socket.socket]:
     application = build_app(config)  # raises ConfigError without a password, before binding
     host = host or config.web.host
     sock = _bind(host, config.web.port if port is None else port)
@@ -62,8 +66,13 @@ def _watch(server: uvicorn.Server, stop_event: threading.Event) -> None:
     server.should_exit = True
 
 
-def serve(config: Config, host: str | None = None, port: int | None = None,
-          stop_event: threading.Event | None = None, announce: Callable[[str], None] | None = None) -> None:
+def serve(
+    config: Config,
+    host: str | None = None,
+    port: int | None = None,
+    stop_event: threading.Event | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
     """Serve the staff page until stopped (Ctrl-C in the main thread, or `stop_event.set()`).
 
     `host`/`port` default to `[web] host`/`port`. Raises ConfigError when no staff password
@@ -71,12 +80,17 @@ def serve(config: Config, host: str | None = None, port: int | None = None,
     once the port is bound (the CLI prints it)."""
     server, sock = _server(config, host, port)
     if stop_event is not None:
-        threading.Thread(target=_watch, args=(server, stop_event), name="cchc-web-stop", daemon=True).start()
+        threading.Thread(
+            target=_watch, args=(server, stop_event), name="cchc-web-stop", daemon=True
+        ).start()
     url = f"http://{server.config.host}:{server.config.port}/"
     log.info("web page on %s", url)
     if not _loopback(server.config.host):
-        log.warning("web page served over plain HTTP on %s: put it behind HTTPS before using it "
-                    "from other machines (the staff password would cross the network in clear)", url)
+        log.warning(
+            "web page served over plain HTTP on %s: put it behind HTTPS before using it "
+            "from other machines (the staff password would cross the network in clear)",
+            url,
+        )
     if announce is not None:
         announce(url)
     server.run(sockets=[sock])
@@ -100,17 +114,23 @@ class RunningServer:
         self.thread.join(timeout)
 
 
-def start(config: Config, host: str | None = None, port: int | None = None, timeout: float = 10.0) -> RunningServer:
+def start(
+    config: Config, host: str | None = None, port: int | None = None, timeout: float = 10.0
+) -> RunningServer:
     """Start serving in a daemon thread; return when it accepts connections."""
     server, sock = _server(config, host, port)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cchc-web", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="cchc-web", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
-            raise RuntimeError(f"the web page did not start on {server.config.host}:{server.config.port}")
+            raise RuntimeError(
+                f"the web page did not start on {server.config.host}:{server.config.port}"
+            )
         time.sleep(0.02)
     bound_host, bound_port = sock.getsockname()[:2]
     return RunningServer(server, thread, bound_host, bound_port)

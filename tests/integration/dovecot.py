@@ -66,7 +66,9 @@ class Dovecot:
     `restart()` keeps the mail (the same ports), as a real server restart would.
     """
 
-    def __init__(self, root: Path | None = None, *, users: Sequence[tuple[str, str]] = ((USER, PASSWORD),)) -> None:
+    def __init__(
+        self, root: Path | None = None, *, users: Sequence[tuple[str, str]] = ((USER, PASSWORD),)
+    ) -> None:
         self.root = Path(root or tempfile.mkdtemp(prefix="cchc-dovecot-"))
         self.users = list(users)
         self.port = _free_port()
@@ -83,8 +85,11 @@ class Dovecot:
         # Not capture_output: the daemon's children would inherit the pipe and hold it open.
         with open(self.root / "start.err", "wb") as err:
             done = subprocess.run(
-                [str(DOVECOT), "-c", str(self.conf)], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=err, check=False,
+                [str(DOVECOT), "-c", str(self.conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                check=False,
             )
         if done.returncode:
             raise RuntimeError(f"dovecot did not start: {(self.root / 'start.err').read_text()}")
@@ -143,7 +148,9 @@ class Dovecot:
         """Drop every client connection, as a server crash would, without stopping."""
         subprocess.run(
             [str(DOVEADM), "-c", str(self.conf), "kick", USER],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def restart(self) -> None:
@@ -173,11 +180,28 @@ class Dovecot:
             (root / sub).mkdir(exist_ok=True)
         os.chown(root / "mail", MAIL_UID, MAIL_UID)
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-             "-keyout", str(root / "key.pem"), "-out", str(self.cert)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(root / "key.pem"),
+                "-out",
+                str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
         )
         lines = [
             f"{name}:{{PLAIN}}{password}:{MAIL_UID}:{MAIL_UID}::{root}/mail/{name}::"
@@ -286,5 +310,9 @@ service imap-login {{
             c.create_folder(folder)
             for uid in sorted(data):
                 item = data[uid]
-                flags = [f.decode() if isinstance(f, bytes) else f for f in item[b"FLAGS"] if f != b"\\Recent"]
+                flags = [
+                    f.decode() if isinstance(f, bytes) else f
+                    for f in item[b"FLAGS"]
+                    if f != b"\\Recent"
+                ]
                 c.append(folder, item[b"BODY[]"], flags=flags, msg_time=item[b"INTERNALDATE"])

@@ -71,8 +71,16 @@ def store(tmp_path: Path) -> MailboxStateStore:
 
 
 def config(server: Dovecot, **kw: object) -> ImapConfig:
-    base = ImapConfig(host="127.0.0.1", port=server.port, security="none", username=USER,
-                      password=PASSWORD, folder="INBOX", batch_size=10, timeout_seconds=10)
+    base = ImapConfig(
+        host="127.0.0.1",
+        port=server.port,
+        security="none",
+        username=USER,
+        password=PASSWORD,
+        folder="INBOX",
+        batch_size=10,
+        timeout_seconds=10,
+    )
     return dataclasses.replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -82,11 +90,15 @@ def flags(server: Dovecot, folder: str = "INBOX") -> dict[int, tuple[bytes, ...]
         return {uid: v[b"FLAGS"] for uid, v in c.fetch(c.search("ALL"), ["FLAGS"]).items()}
 
 
-def test_poll_fetches_every_message_read_only_and_keeps_flags(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_poll_fetches_every_message_read_only_and_keeps_flags(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     """GIVEN 25 messages, some already \\Seen WHEN one pass runs THEN all 25 arrive with their
     INTERNALDATE, and no flag changes (BODY.PEEK, EXAMINE)."""
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(20)])
-    dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(20, 25)], flags=["\\Seen"])
+    dovecot.append(
+        "INBOX", [(make_message(n), stamped(n)) for n in range(20, 25)], flags=["\\Seen"]
+    )
     before = flags(dovecot)
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
@@ -95,13 +107,18 @@ def test_poll_fetches_every_message_read_only_and_keeps_flags(dovecot: Dovecot, 
     assert flags(dovecot) == before
     got = sorted(m.internaldate for m in sink.by_sha.values())
     assert got[0] == stamped(0) and got[0].utcoffset() is not None  # the same instant
-    assert all(m.source.startswith(f"imap://{USER}@127.0.0.1/INBOX;UIDVALIDITY=") for m in sink.by_sha.values())
+    assert all(
+        m.source.startswith(f"imap://{USER}@127.0.0.1/INBOX;UIDVALIDITY=")
+        for m in sink.by_sha.values()
+    )
     state = store.load(f"{USER}@127.0.0.1", "INBOX")
     assert state is not None and state.last_uid == 25
     assert store.conn.execute("SELECT count(*) FROM mailbox_uids").fetchone()[0] == 25
 
 
-def test_second_poll_fetches_nothing_and_issues_no_search(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_second_poll_fetches_nothing_and_issues_no_search(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(12)])
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
@@ -129,7 +146,9 @@ def test_messages_appended_later_are_picked_up(dovecot: Dovecot, store: MailboxS
     assert len(sink.by_sha) == 6 and max(sink.calls.values()) == 1
 
 
-def test_uidvalidity_change_rescans_without_loss_or_double(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_uidvalidity_change_rescans_without_loss_or_double(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     """GIVEN a folder fully ingested WHEN it is deleted and recreated (new UIDVALIDITY) and a
     message arrives THEN a rescan sees every message; the idempotent store keeps one of each."""
     dovecot.append("Reports", [(make_message(n), stamped(n)) for n in range(8)])
@@ -150,7 +169,9 @@ def test_uidvalidity_change_rescans_without_loss_or_double(dovecot: Dovecot, sto
     assert state is not None and state.uidvalidity == second.uidvalidity and state.last_uid == 9
 
 
-def test_server_stopped_mid_ingest_then_next_run_completes_once(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_server_stopped_mid_ingest_then_next_run_completes_once(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     """GIVEN 45 messages WHEN Dovecot stops after 15 are stored THEN the pass fails with a
     MailboxError, keeps its progress, and after a restart the next pass completes: every
     message handled exactly once (not even refetched)."""
@@ -174,7 +195,9 @@ def test_server_stopped_mid_ingest_then_next_run_completes_once(dovecot: Dovecot
     assert set(sink.calls.values()) == {1}
 
 
-def test_connection_dropped_during_fetch_is_a_mailbox_error(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_connection_dropped_during_fetch_is_a_mailbox_error(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(30)])
     sink = Sink()
     sink.hook = lambda msg: msg.uid == 5 and dovecot.kill_connections()
@@ -186,12 +209,16 @@ def test_connection_dropped_during_fetch_is_a_mailbox_error(dovecot: Dovecot, st
     assert len(sink.by_sha) == 30 and set(sink.calls.values()) == {1}
 
 
-def test_idle_reports_a_new_message_within_seconds(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_idle_reports_a_new_message_within_seconds(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
         box.poll(store, sink)
         assert box.supports_idle
-        timer = threading.Timer(0.5, lambda: dovecot.append("INBOX", [(make_message(1), stamped(1))]))
+        timer = threading.Timer(
+            0.5, lambda: dovecot.append("INBOX", [(make_message(1), stamped(1))])
+        )
         timer.start()
         started = time.monotonic()
         changed = box.wait(20)
@@ -255,11 +282,15 @@ def test_tls_modes(dovecot: Dovecot, store: MailboxStateStore, security: str) ->
     dovecot.append("INBOX", [(make_message(1), stamped(1))])
     port = dovecot.ssl_port if security == "ssl" else dovecot.port
     sink = Sink()
-    with ImapMailbox(config(dovecot, security=security, port=port), ssl_context=dovecot.ssl_context()) as box:
+    with ImapMailbox(
+        config(dovecot, security=security, port=port), ssl_context=dovecot.ssl_context()
+    ) as box:
         assert box.poll(store, sink).fetched == 1
 
 
-def test_processed_folder_moves_only_stored_mail_and_keeps_it_unread(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_processed_folder_moves_only_stored_mail_and_keeps_it_unread(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(15)])
     with dovecot.client() as c:
         c.create_folder("Processed")
@@ -273,7 +304,9 @@ def test_processed_folder_moves_only_stored_mail_and_keeps_it_unread(dovecot: Do
     assert len(moved) == 16 and all(b"\\Seen" not in f for f in moved.values())
 
 
-def test_processed_label_on_non_gmail_adds_a_keyword_only(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_processed_label_on_non_gmail_adds_a_keyword_only(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(3)])
     with ImapMailbox(config(dovecot, processed_label="cchc/da xu ly")) as box:
         box.poll(store, Sink())
@@ -287,7 +320,9 @@ def test_health_keeps_only_the_latest_check(store: MailboxStateStore) -> None:
     assert store.last_check("a@h") == "2025-01-02T00:00:00+00:00"
     health = store.health_since(datetime(2024, 12, 31, tzinfo=UTC))
     assert health["login_failures"] == 1 and health["last_problem"]["kind"] == "login_failed"
-    assert store.conn.execute("SELECT count(*) FROM health WHERE kind='check_ok'").fetchone()[0] == 1
+    assert (
+        store.conn.execute("SELECT count(*) FROM health WHERE kind='check_ok'").fetchone()[0] == 1
+    )
 
 
 def test_state_never_goes_back_within_a_uidvalidity(store: MailboxStateStore) -> None:
@@ -318,7 +353,9 @@ class _TokenEndpoint(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_xoauth2_login_refreshes_a_refused_token_once(dovecot: Dovecot, store: MailboxStateStore) -> None:
+def test_xoauth2_login_refreshes_a_refused_token_once(
+    dovecot: Dovecot, store: MailboxStateStore
+) -> None:
     """GIVEN a token endpoint whose first access token the server refuses (revoked early)
     WHEN the mailbox connects with auth = xoauth2 THEN it refreshes once and logs in.
     (This Dovecot checks the XOAUTH2 bearer token like a password.)"""
@@ -328,8 +365,15 @@ def test_xoauth2_login_refreshes_a_refused_token_once(dovecot: Dovecot, store: M
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        cfg = config(dovecot, auth="xoauth2", password=None, refresh_token="r-tok", client_id="cid",
-                     client_secret="csec", token_url=f"http://127.0.0.1:{server.server_port}/token")
+        cfg = config(
+            dovecot,
+            auth="xoauth2",
+            password=None,
+            refresh_token="r-tok",
+            client_id="cid",
+            client_secret="csec",
+            token_url=f"http://127.0.0.1:{server.server_port}/token",
+        )
         dovecot.append("INBOX", [(make_message(1), stamped(1))])
         with ImapMailbox(cfg) as box:
             assert box.poll(store, Sink()).fetched == 1
@@ -342,13 +386,21 @@ def test_xoauth2_login_refreshes_a_refused_token_once(dovecot: Dovecot, store: M
 
 
 def test_a_revoked_refresh_token_is_a_refused_login(dovecot: Dovecot) -> None:
-    tokens = TokenProvider(client_id="c", client_secret="s", refresh_token="r", token_url="http://x",
-                           post=lambda url, form, timeout: (400, {"error": "invalid_grant"}))
+    tokens = TokenProvider(
+        client_id="c",
+        client_secret="s",
+        refresh_token="r",
+        token_url="http://x",
+        post=lambda url, form, timeout: (400, {"error": "invalid_grant"}),
+    )
     cfg = config(dovecot, auth="xoauth2", password=None)
     with pytest.raises(MailboxLoginError, match="invalid_grant"):
         ImapMailbox(cfg, tokens=tokens).connect()
 
 
 def test_a_missing_folder_names_the_key(dovecot: Dovecot, store: MailboxStateStore) -> None:
-    with ImapMailbox(config(dovecot, folder="Khong co")) as box, pytest.raises(MailboxError, match="imap.folder"):
+    with (
+        ImapMailbox(config(dovecot, folder="Khong co")) as box,
+        pytest.raises(MailboxError, match="imap.folder"),
+    ):
         box.poll(store, Sink())

@@ -43,8 +43,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def imap_config(folder: Path, server: Dovecot, **extra: Any) -> Path:
     lines = [
-        "[imap]", 'host = "127.0.0.1"', f"port = {server.port}", 'security = "none"',
-        f'username = "{USER}"', 'folder = "INBOX"', "timeout_seconds = 10",
+        "[imap]",
+        'host = "127.0.0.1"',
+        f"port = {server.port}",
+        'security = "none"',
+        f'username = "{USER}"',
+        'folder = "INBOX"',
+        "timeout_seconds = 10",
     ] + [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
     return write_config(folder, extra="\n".join(lines) + "\n")
 
@@ -69,8 +74,10 @@ def case_mailbox(dovecot: Dovecot) -> Dovecot:
 
 
 def _without_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(({k: v for k, v in r.items() if k != "source"} for r in rows),
-                  key=lambda r: (r.get("received_at") or "", r.get("message_id") or ""))
+    return sorted(
+        ({k: v for k, v in r.items() if k != "source"} for r in rows),
+        key=lambda r: (r.get("received_at") or "", r.get("message_id") or ""),
+    )
 
 
 def test_case_ingested_from_the_mailbox_equals_the_file_import(
@@ -104,6 +111,7 @@ def test_case_ingested_from_the_mailbox_equals_the_file_import(
 
 # -- kill -9 during a backlog ---------------------------------------------------------------
 
+
 def backlog_messages(n: int) -> Iterator[tuple[bytes, datetime]]:
     """Small report-like messages: a subject with a period, a text body and a small attachment.
     Every tenth repeats an earlier Message-ID (a re-sent report) to exercise dedupe too."""
@@ -116,8 +124,12 @@ def backlog_messages(n: int) -> Iterator[tuple[bytes, datetime]]:
         msg["Date"] = (start + timedelta(minutes=i)).strftime("%a, %d %b %Y %H:%M:%S +0000")
         msg["Message-ID"] = f"<bl{i - 5 if i % 10 == 9 else i}@example.gov.vn>"
         msg.set_content(f"Kính gửi Phòng Nội vụ, đơn vị gửi báo cáo số {i}.\n")
-        msg.add_attachment(f"Bảng số liệu {i}\n".encode() * 20, maintype="text", subtype="plain",
-                           filename=f"so-lieu-{i}.txt")
+        msg.add_attachment(
+            f"Bảng số liệu {i}\n".encode() * 20,
+            maintype="text",
+            subtype="plain",
+            filename=f"so-lieu-{i}.txt",
+        )
         yield msg.as_bytes().replace(b"\n", b"\r\n"), start + timedelta(minutes=i)
 
 
@@ -127,15 +139,31 @@ def snapshot(db_path: Path) -> dict[str, Any]:
     try:
         q = conn.execute
         return {
-            "messages": sorted(q("SELECT raw_sha256, message_id, received_at, received_from, size, "
-                                 "subject, auth, facts FROM messages").fetchall()),
-            "attachments": sorted(q("SELECT m.raw_sha256, a.position, a.sha256, a.kind, a.filename "
-                                    "FROM attachments a JOIN messages m ON m.id = a.message_ref").fetchall()),
+            "messages": sorted(
+                q(
+                    "SELECT raw_sha256, message_id, received_at, received_from, size, "
+                    "subject, auth, facts FROM messages"
+                ).fetchall()
+            ),
+            "attachments": sorted(
+                q(
+                    "SELECT m.raw_sha256, a.position, a.sha256, a.kind, a.filename "
+                    "FROM attachments a JOIN messages m ON m.id = a.message_ref"
+                ).fetchall()
+            ),
             "sightings": sorted(q("SELECT source, raw_sha256 FROM sightings").fetchall()),
-            "verdicts": sorted(q("SELECT m.raw_sha256, v.disposition, v.reason, v.unit, v.period, v.counts "
-                                 "FROM verdicts v JOIN messages m ON m.id = v.message_ref").fetchall()),
-            "findings": sorted(q("SELECT m.raw_sha256, f.code FROM findings f "
-                                 "JOIN messages m ON m.id = f.message_ref").fetchall()),
+            "verdicts": sorted(
+                q(
+                    "SELECT m.raw_sha256, v.disposition, v.reason, v.unit, v.period, v.counts "
+                    "FROM verdicts v JOIN messages m ON m.id = v.message_ref"
+                ).fetchall()
+            ),
+            "findings": sorted(
+                q(
+                    "SELECT m.raw_sha256, f.code FROM findings f "
+                    "JOIN messages m ON m.id = f.message_ref"
+                ).fetchall()
+            ),
             "uids": sorted(q("SELECT uid, raw_sha256 FROM mailbox_uids").fetchall()),
             "state": q("SELECT uidvalidity, last_uid FROM mailbox_state").fetchall(),
         }
@@ -147,7 +175,10 @@ def run_cli(config: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, **ENV, PYTHONPATH=str(REPO))
     return subprocess.Popen(
         [sys.executable, "-m", "cchc", "ingest", "--config", str(config), "--quiet"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -248,7 +279,9 @@ def loop(tmp_path: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> I
         app.close()
 
 
-def test_loop_with_idle_stores_a_new_message_within_seconds(loop: Any, dovecot: Dovecot, tmp_path: Path) -> None:
+def test_loop_with_idle_stores_a_new_message_within_seconds(
+    loop: Any, dovecot: Dovecot, tmp_path: Path
+) -> None:
     first = message_files()[1].read_bytes()
     dovecot.append("INBOX", [(first, arrival(first))])
     loop()
@@ -260,7 +293,9 @@ def test_loop_with_idle_stores_a_new_message_within_seconds(loop: Any, dovecot: 
     assert took < 5
 
 
-def test_loop_reconnects_after_the_server_restarts(loop: Any, dovecot: Dovecot, tmp_path: Path) -> None:
+def test_loop_reconnects_after_the_server_restarts(
+    loop: Any, dovecot: Dovecot, tmp_path: Path
+) -> None:
     loop()
     db = tmp_path / "db.sqlite"
     _wait_for(lambda: "check_ok" in _health(db), 10)
@@ -274,8 +309,9 @@ def test_loop_reconnects_after_the_server_restarts(loop: Any, dovecot: Dovecot, 
     assert "error" in kinds and kinds[-1] == "check_ok"
 
 
-def test_loop_records_refused_logins_for_the_digest(loop: Any, dovecot: Dovecot, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loop_records_refused_logins_for_the_digest(
+    loop: Any, dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(ENV, "CCHC_IMAP_PASSWORD", "wrong")
     loop()
     db = tmp_path / "db.sqlite"
@@ -288,7 +324,12 @@ def test_a_login_failure_of_cchc_ingest_is_recorded(dovecot: Dovecot, tmp_path: 
     try:
         with pytest.raises(mailbox_module.MailboxLoginError):
             ingest_mailbox(app, progress=False)
-        assert MailboxStateStore(app.db).health_since(datetime(2000, 1, 1, tzinfo=UTC))["login_failures"] == 1
+        assert (
+            MailboxStateStore(app.db).health_since(datetime(2000, 1, 1, tzinfo=UTC))[
+                "login_failures"
+            ]
+            == 1
+        )
     finally:
         app.close()
 

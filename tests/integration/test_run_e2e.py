@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 from casedata import CASE
 from conftest import write_config
-from smtp_sink import SmtpSink, smtp_sink  # noqa: F401 - the fixture
+from smtp_sink import SmtpSink
 
 from integration.dovecot import PASSWORD, USER, Dovecot
 
 pytestmark = pytest.mark.integration
 
 ICT = timezone(timedelta(hours=7))
-OFFICE = '[office]\nname = "Phòng Nội vụ huyện Đắk Song"\nnotify = ["noivu.daksong@example.gov.vn"]\n'
+OFFICE = (
+    '[office]\nname = "Phòng Nội vụ huyện Đắk Song"\nnotify = ["noivu.daksong@example.gov.vn"]\n'
+)
 ACK_DEADLINE = 10.0
 
 
@@ -43,7 +45,10 @@ def _checked(db: Path) -> bool:
         return False
     conn = sqlite3.connect(db, timeout=5)
     try:
-        return conn.execute("SELECT 1 FROM health WHERE kind = 'check_ok' LIMIT 1").fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM health WHERE kind = 'check_ok' LIMIT 1").fetchone()
+            is not None
+        )
     except sqlite3.OperationalError:
         return False  # not migrated yet
     finally:
@@ -51,7 +56,10 @@ def _checked(db: Path) -> bool:
 
 
 def test_a_report_appended_under_cchc_run_is_acknowledged_within_ten_seconds(
-    dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path, record_property: pytest.RecordProperty,  # noqa: F811
+    dovecot: Dovecot,
+    smtp_sink: SmtpSink,
+    tmp_path: Path,
+    record_property: pytest.RecordProperty,
 ) -> None:
     imap = (
         f'[imap]\nhost = "127.0.0.1"\nport = {dovecot.port}\nsecurity = "none"\nusername = "{USER}"\n'
@@ -62,14 +70,20 @@ def test_a_report_appended_under_cchc_run_is_acknowledged_within_ten_seconds(
     log = (tmp_path / "run.log").open("wb")
     service = subprocess.Popen(
         [sys.executable, "-m", "cchc", "run", "--config", str(config)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     try:
         _wait(lambda: _checked(tmp_path / "db.sqlite"), 30, "the service did not check the mailbox")
         # A second service on the same store refuses to start (exit 2, one line).
         second = subprocess.run(
             [sys.executable, "-m", "cchc", "run", "--config", str(config)],
-            env=env, capture_output=True, text=True, timeout=60,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert second.returncode == 2 and "already using this store" in second.stderr
 

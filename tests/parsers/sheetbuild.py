@@ -31,24 +31,48 @@ OFFICIAL = [
     (None, "Ghi chú"),
 ]
 KEYS = [
-    "stt", "unit_name", "procedures", "carried_over", "received", "resolved_early",
-    "resolved_on_time", "resolved_late", "on_time_rate", "returned", "not_returned",
-    "pending_in_time", "pending_overdue", "note",
+    "stt",
+    "unit_name",
+    "procedures",
+    "carried_over",
+    "received",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "on_time_rate",
+    "returned",
+    "not_returned",
+    "pending_in_time",
+    "pending_overdue",
+    "note",
 ]
 
 
 def good_row(unit: str, stt: object = 1, **over: Any) -> dict[str, Any]:
     """A row whose arithmetic holds: 2 + 20 = 10 + 8 + 1 + 2 + 1; 17 + 2 = 19; 18/19 = 94,74 %."""
     row: dict[str, Any] = {
-        "stt": stt, "unit_name": unit, "procedures": 12, "carried_over": 2, "received": 20,
-        "resolved_early": 10, "resolved_on_time": 8, "resolved_late": 1, "on_time_rate": 94.74,
-        "returned": 17, "not_returned": 2, "pending_in_time": 2, "pending_overdue": 1, "note": None,
+        "stt": stt,
+        "unit_name": unit,
+        "procedures": 12,
+        "carried_over": 2,
+        "received": 20,
+        "resolved_early": 10,
+        "resolved_on_time": 8,
+        "resolved_late": 1,
+        "on_time_rate": 94.74,
+        "returned": 17,
+        "not_returned": 2,
+        "pending_in_time": 2,
+        "pending_overdue": 1,
+        "note": None,
     }
     row.update(over)
     return row
 
 
-def total_row(rows: Sequence[dict[str, Any]], label: str = "Tổng cộng", **over: Any) -> dict[str, Any]:
+def total_row(
+    rows: Sequence[dict[str, Any]], label: str = "Tổng cộng", **over: Any
+) -> dict[str, Any]:
     out: dict[str, Any] = {"stt": None, "unit_name": label, "note": None}
     for k in KEYS[2:-1]:
         out[k] = sum(r[k] for r in rows) if k != "on_time_rate" else None
@@ -58,8 +82,14 @@ def total_row(rows: Sequence[dict[str, Any]], label: str = "Tổng cộng", **ov
     return out
 
 
-def official_grid(rows: Sequence[dict[str, Any] | list[Any]], *, order: Sequence[int] | None = None,
-                  lead_rows: int = 3, lead_cols: int = 0, colnums: bool = True) -> list[list[Any]]:
+def official_grid(
+    rows: Sequence[dict[str, Any] | list[Any]],
+    *,
+    order: Sequence[int] | None = None,
+    lead_rows: int = 3,
+    lead_cols: int = 0,
+    colnums: bool = True,
+) -> list[list[Any]]:
     """The table as a grid whose merged cells are already resolved (what readers produce)."""
     order = list(order) if order is not None else list(range(len(OFFICIAL)))
     pad = [None] * lead_cols
@@ -78,9 +108,14 @@ def official_grid(rows: Sequence[dict[str, Any] | list[Any]], *, order: Sequence
     return grid
 
 
-def workbook_bytes(grid: Sequence[Sequence[Any]], *, merges: Sequence[str] = (),
-                   formats: dict[str, str] | None = None, title: str = "Biểu 02",
-                   extra_sheets: Sequence[str] = ()) -> bytes:
+def workbook_bytes(
+    grid: Sequence[Sequence[Any]],
+    *,
+    merges: Sequence[str] = (),
+    formats: dict[str, str] | None = None,
+    title: str = "Biểu 02",
+    extra_sheets: Sequence[str] = (),
+) -> bytes:
     """An .xlsx whose first sheet holds `grid` (row 1 = grid[0]); merged ranges as given.
 
     Before merging, every cell a range covers except its top-left is cleared, as Excel does.
@@ -108,9 +143,14 @@ def workbook_bytes(grid: Sequence[Sequence[Any]], *, merges: Sequence[str] = (),
     return buf.getvalue()
 
 
-def ods_bytes(rows: Sequence[Sequence[Any]], *, spans: dict[tuple[int, int], tuple[int, int]] | None = None,
-              percent: set[tuple[int, int]] | None = None, filler_rows: int = 0,
-              repeat_last_cell: int = 0) -> bytes:
+def ods_bytes(
+    rows: Sequence[Sequence[Any]],
+    *,
+    spans: dict[tuple[int, int], tuple[int, int]] | None = None,
+    percent: set[tuple[int, int]] | None = None,
+    filler_rows: int = 0,
+    repeat_last_cell: int = 0,
+) -> bytes:
     """An .ods through odfpy; `spans` maps (row, col) to (rows, cols) spanned.
 
     Covered cells are written as table:covered-table-cell, as LibreOffice does; `filler_rows`

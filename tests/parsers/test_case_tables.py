@@ -57,9 +57,13 @@ def test_case_table_rows_and_failed_checks_match_the_expectation(att: CaseAttach
 
 
 def test_outline_documents_without_the_table_give_no_rows() -> None:
-    outlines = [a for a in case_attachments()
-                if a.filename.lower().endswith(".docx") and a.expect["kind"] == "outline"
-                and not a.expect.get("onestop_rows")][:25]
+    outlines = [
+        a
+        for a in case_attachments()
+        if a.filename.lower().endswith(".docx")
+        and a.expect["kind"] == "outline"
+        and not a.expect.get("onestop_rows")
+    ][:25]
     for att in outlines:
         try:
             grids = _grids(att)

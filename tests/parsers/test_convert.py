@@ -70,9 +70,19 @@ def _doc_from_docx(tmp_path: Path) -> bytes:
     src = tmp_path / "bc.docx"
     src.write_bytes(report_docx())
     subprocess.run(
-        [str(convert.find_soffice()), f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-         "--convert-to", "doc", "--outdir", str(tmp_path), str(src)],
-        check=True, capture_output=True, timeout=120,
+        [
+            str(convert.find_soffice()),
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return (tmp_path / "bc.doc").read_bytes()
 

@@ -41,7 +41,9 @@ def test_count_strings_read_by_their_digit_grouping(text: str, expected: float) 
     assert read_number(text) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["", "-", "–", "—", "x", "X", "...", "Quý 1", "1=2+3", "(3)", "abc"])
+@pytest.mark.parametrize(
+    "text", ["", "-", "–", "—", "x", "X", "...", "Quý 1", "1=2+3", "(3)", "abc"]
+)
 def test_cells_without_a_number_read_as_none_not_zero(text: str) -> None:
     assert read_number(text) is None
 
@@ -81,7 +83,9 @@ def test_whole_numbers_round_trip_through_vietnamese_thousands(n: int) -> None:
 def test_decimals_round_trip_through_the_decimal_comma(whole: int, cents: int) -> None:
     frac = f"{cents:02d}"
     assert read_number(vn_decimal(whole, frac)) == pytest.approx(whole + cents / 100)
-    assert read_number(vn_decimal(whole, frac) + "%", percent=True) == pytest.approx(whole + cents / 100)
+    assert read_number(vn_decimal(whole, frac) + "%", percent=True) == pytest.approx(
+        whole + cents / 100
+    )
 
 
 @given(st.integers(min_value=0, max_value=100_000))
@@ -91,6 +95,6 @@ def test_rates_round_trip_with_one_to_three_decimals(thousandths: int) -> None:
     assert read_number(text, percent=True) == pytest.approx(value)
 
 
-@given(st.integers(min_value=-10**9, max_value=10**9))
+@given(st.integers(min_value=-(10**9), max_value=10**9))
 def test_format_number_is_read_back(n: int) -> None:
     assert read_number(format_number(n)) == n

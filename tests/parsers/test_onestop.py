@@ -76,7 +76,9 @@ def test_unknown_numeric_column_is_kept_as_extra_with_its_header() -> None:
 
 
 def test_note_text_is_kept_and_is_not_a_number() -> None:
-    parse = parse_onestop([official_grid([good_row("Phòng Y tế", note="Trễ do chờ xác minh")])], SPEC)
+    parse = parse_onestop(
+        [official_grid([good_row("Phòng Y tế", note="Trễ do chờ xác minh")])], SPEC
+    )
     assert parse is not None and parse.rows[0]["note"] == "Trễ do chờ xác minh"
 
 
@@ -104,14 +106,21 @@ def test_unit_line_with_numbers_above_mechanism_lines_is_their_subtotal() -> Non
 
 
 def test_group_rows_are_not_data_and_the_grand_total_sums_every_group() -> None:
-    a, b = good_row("Phòng Tư pháp"), good_row("UBND xã Nam Bình", stt=1, received=30, pending_in_time=12)
-    grid = official_grid([
-        ["I", "Các Sở, Ban, ngành"],
-        ["II", "UBND huyện, thị xã"], a,
-        ["III", "UBND cấp xã do UBND cấp huyện báo cáo"], b,
-        ["IV", "Các cơ quan Trung ương đóng trên địa bàn tỉnh"],
-        total_row([a, b], "TỔNG CỘNG"),
-    ])
+    a, b = (
+        good_row("Phòng Tư pháp"),
+        good_row("UBND xã Nam Bình", stt=1, received=30, pending_in_time=12),
+    )
+    grid = official_grid(
+        [
+            ["I", "Các Sở, Ban, ngành"],
+            ["II", "UBND huyện, thị xã"],
+            a,
+            ["III", "UBND cấp xã do UBND cấp huyện báo cáo"],
+            b,
+            ["IV", "Các cơ quan Trung ương đóng trên địa bàn tỉnh"],
+            total_row([a, b], "TỔNG CỘNG"),
+        ]
+    )
     parse = parse_onestop([grid], SPEC)
     assert parse is not None
     assert [r["unit_name"] for r in parse.rows] == ["Phòng Tư pháp", "UBND xã Nam Bình"]
@@ -124,8 +133,14 @@ def test_total_that_is_not_the_sum_of_its_rows_is_an_error() -> None:
     assert parse is not None
     [f] = parse.findings
     assert f.code == "onestop.totals" and f.level == "error"
-    assert f.detail == {"check": "totals", "row": "Cộng", "sheet_row": 9, "expected": 24,
-                        "found": 30, "key": "procedures"}
+    assert f.detail == {
+        "check": "totals",
+        "row": "Cộng",
+        "sheet_row": 9,
+        "expected": 24,
+        "found": 30,
+        "key": "procedures",
+    }
     assert "Tổng số TTHC" in f.message and "24" in f.message
 
 
@@ -144,8 +159,17 @@ def test_rate_within_half_a_point_passes() -> None:
 
 
 def test_rate_with_no_resolved_files_is_not_checked() -> None:
-    row = good_row("Xã A", resolved_early=0, resolved_on_time=0, resolved_late=0, on_time_rate=0,
-                   returned=0, not_returned=0, pending_in_time=22, pending_overdue=0)
+    row = good_row(
+        "Xã A",
+        resolved_early=0,
+        resolved_on_time=0,
+        resolved_late=0,
+        on_time_rate=0,
+        returned=0,
+        not_returned=0,
+        pending_in_time=22,
+        pending_overdue=0,
+    )
     parse = parse_onestop([official_grid([row])], SPEC)
     assert parse is not None and parse.findings == []
 
@@ -174,10 +198,30 @@ def test_negative_or_fractional_count_is_an_error() -> None:
 
 
 def test_merged_multi_row_header_in_a_real_workbook_with_vietnamese_numbers() -> None:
-    rows = [good_row("Phòng Văn hóa và Thông tin", received="1.020", carried_over="1.002",
-                     resolved_early=20, resolved_on_time="1.998", returned="2.017", on_time_rate="99,95%")]
+    rows = [
+        good_row(
+            "Phòng Văn hóa và Thông tin",
+            received="1.020",
+            carried_over="1.002",
+            resolved_early=20,
+            resolved_on_time="1.998",
+            returned="2.017",
+            on_time_rate="99,95%",
+        )
+    ]
     grid = official_grid(rows, lead_rows=2, colnums=False)
-    merges = ["A1:N1", "A3:A4", "B3:B4", "C3:C4", "D3:E3", "F3:I3", "J3:J4", "K3:K4", "L3:M3", "N3:N4"]
+    merges = [
+        "A1:N1",
+        "A3:A4",
+        "B3:B4",
+        "C3:C4",
+        "D3:E3",
+        "F3:I3",
+        "J3:J4",
+        "K3:K4",
+        "L3:M3",
+        "N3:N4",
+    ]
     parse = parse_onestop(read_grids(workbook_bytes(grid, merges=merges), "xlsx"), SPEC)
     assert parse is not None
     row = parse.rows[0]
@@ -209,10 +253,21 @@ def test_qua_han_under_the_resolved_parent_is_resolved_late() -> None:
 
 
 def test_single_row_header_with_long_titles_is_read() -> None:
-    header = ["TT", "Đơn vị", "Số TTHC", "Tồn kỳ trước chuyển sang", "Tiếp nhận mới trong kỳ",
-              "Giải quyết trước hạn", "Giải quyết đúng hạn", "Giải quyết trễ hạn", "Tỷ lệ (%)",
-              "Đã trả kết quả", "Chưa trả kết quả", "Đang giải quyết trong hạn",
-              "Đang giải quyết quá hạn"]
+    header = [
+        "TT",
+        "Đơn vị",
+        "Số TTHC",
+        "Tồn kỳ trước chuyển sang",
+        "Tiếp nhận mới trong kỳ",
+        "Giải quyết trước hạn",
+        "Giải quyết đúng hạn",
+        "Giải quyết trễ hạn",
+        "Tỷ lệ (%)",
+        "Đã trả kết quả",
+        "Chưa trả kết quả",
+        "Đang giải quyết trong hạn",
+        "Đang giải quyết quá hạn",
+    ]
     values = [1, "Phòng Nội vụ", 12, 2, 20, 10, 8, 1, "94,74", 17, 2, 2, 1]
     parse = parse_onestop([[header, values, [None, "Cộng", *values[2:]]]], SPEC)
     assert parse is not None and parse.findings == []
@@ -222,14 +277,18 @@ def test_single_row_header_with_long_titles_is_read() -> None:
 
 def test_docx_style_string_grid_is_read() -> None:
     rows = [good_row("Phòng Lao động - Thương binh và Xã hội")]
-    grid = [["" if v is None else str(v).replace(".", ",") for v in line]
-            for line in official_grid([*rows, total_row(rows, "Tổng")], lead_rows=0)]
+    grid = [
+        ["" if v is None else str(v).replace(".", ",") for v in line]
+        for line in official_grid([*rows, total_row(rows, "Tổng")], lead_rows=0)
+    ]
     parse = parse_onestop([grid], SPEC)
     assert parse is not None and len(parse.rows) == 1 and parse.findings == []
 
 
 def test_a_custom_spec_drives_the_header_words(tmp_path: Path) -> None:
-    text = DEFAULT_SPEC.read_text(encoding="utf-8").replace('"Tiếp nhận mới", ', '"Nhận trong kỳ", ')
+    text = DEFAULT_SPEC.read_text(encoding="utf-8").replace(
+        '"Tiếp nhận mới", ', '"Nhận trong kỳ", '
+    )
     path = tmp_path / "onestop.toml"
     path.write_text(text, encoding="utf-8")
     grid = official_grid([good_row("Xã A")])

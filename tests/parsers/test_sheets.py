@@ -97,9 +97,18 @@ def test_renamed_file_is_read_by_its_content_not_its_extension() -> None:
 
 
 def test_ods_spans_repeats_and_percentages_are_resolved() -> None:
-    rows = [["Tên đơn vị", "Số hồ sơ", None], [None, "Tồn kỳ trước", "Tiếp nhận mới"], ["Xã A", 3, 0.5]]
-    data = ods_bytes(rows, spans={(0, 0): (2, 1), (0, 1): (1, 2)}, percent={(2, 2)},
-                     filler_rows=1_048_000, repeat_last_cell=16_000)
+    rows = [
+        ["Tên đơn vị", "Số hồ sơ", None],
+        [None, "Tồn kỳ trước", "Tiếp nhận mới"],
+        ["Xã A", 3, 0.5],
+    ]
+    data = ods_bytes(
+        rows,
+        spans={(0, 0): (2, 1), (0, 1): (1, 2)},
+        percent={(2, 2)},
+        filler_rows=1_048_000,
+        repeat_last_cell=16_000,
+    )
     started = time.perf_counter()
     [sheet] = read_grids(data, "ods")
     assert time.perf_counter() - started < 2
@@ -115,7 +124,7 @@ def test_xml_entity_bomb_in_a_sheet_is_refused_before_parsing() -> None:
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        b"<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&lol2;</t></is></c></row>"
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row>'
         b"</sheetData></worksheet>"
     )
     data = _rezip(workbook_bytes([["x"]]), {"xl/worksheets/sheet1.xml": bomb})

@@ -52,7 +52,9 @@ def case_web(case_app: App) -> Iterator[Served]:
 def fresh_web(tmp_path: Path) -> Iterator[Served]:
     config = web_config(write_config(tmp_path))
     app = App(config)
-    files = [p for p in sorted((CASE / "messages").glob("*.eml")) if p.name.startswith(FRESH_MESSAGES)]
+    files = [
+        p for p in sorted((CASE / "messages").glob("*.eml")) if p.name.startswith(FRESH_MESSAGES)
+    ]
     import_paths(app, files)
     app.close()
     server = start(config, port=0)
@@ -69,7 +71,10 @@ def form_token(html: str) -> str:
 def login(client: httpx.Client, user: str = STAFF, password: str = PASSWORD) -> str:
     """Log in through the form; return the session's CSRF token (from the review page)."""
     page = client.get("/login")
-    reply = client.post("/login", data={"csrf": form_token(page.text), "user": user, "password": password, "next": "/"})
+    reply = client.post(
+        "/login",
+        data={"csrf": form_token(page.text), "user": user, "password": password, "next": "/"},
+    )
     assert reply.status_code == 303, reply.text
     return form_token(client.get("/review").text)
 

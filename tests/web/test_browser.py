@@ -22,8 +22,14 @@ from .conftest import PASSWORD, STAFF, Served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 LABEL = {k: v[0] for k, v in STATUS_VI.items()}
 UNKNOWN_Q3 = next(m for m in expected()["messages"] if m["file"].startswith("messages/064-"))
@@ -42,7 +48,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True
+    )
     context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab
@@ -63,7 +71,9 @@ def log_in(page: Any, url: str, start: str = "/") -> None:
     page.wait_for_selector("header nav")
 
 
-def test_staff_log_in_and_see_the_year_matrix_of_the_case(case_web: Served, page: Any, tmp_path: Path) -> None:
+def test_staff_log_in_and_see_the_year_matrix_of_the_case(
+    case_web: Served, page: Any, tmp_path: Path
+) -> None:
     log_in(page, case_web.url, "/year/2024")
     assert page.locator("h1").inner_text() == "Tình hình nộp báo cáo CCHC năm 2024"
     assert STAFF in page.locator("header").inner_text()
@@ -103,7 +113,12 @@ def test_open_a_unit_and_download_its_report_from_the_archive(case_web: Served, 
     assert page.locator("h1").inner_text() == "Phòng Nội vụ"
     q1 = page.locator("#p-2024-Q1")
     assert "bản sửa/bổ sung" in q1.inner_text()  # the unreadable first copy, then a readable one
-    wanted = next(a for m in expected()["messages"] if m["file"].startswith("messages/004-") for a in m["attachments"])
+    wanted = next(
+        a
+        for m in expected()["messages"]
+        if m["file"].startswith("messages/004-")
+        for a in m["attachments"]
+    )
     with page.expect_download() as info:
         q1.get_by_text(wanted["filename"]).click()
     download = info.value
@@ -121,7 +136,9 @@ def test_download_an_export_from_the_period_page(case_web: Served, page: Any) ->
     assert Path(download.path()).read_bytes()[:2] == b"PK"
 
 
-def test_assign_a_review_item_and_see_the_status_change(fresh_web: Served, page: Any, tmp_path: Path) -> None:
+def test_assign_a_review_item_and_see_the_status_change(
+    fresh_web: Served, page: Any, tmp_path: Path
+) -> None:
     """GIVEN a Q3 report from an unknown address WHEN staff pick Nam Bình and press Gán THEN
     the item leaves the queue, the decision shows who made it, and Nam Bình is on time."""
     log_in(page, fresh_web.url, "/period/2024-Q3")
@@ -130,7 +147,9 @@ def test_assign_a_review_item_and_see_the_status_change(fresh_web: Served, page:
 
     page.goto(fresh_web.url + "/review")
     page.screenshot(path=str(shots(tmp_path) / "review.png"), full_page=True)
-    item = page.locator("article.review", has=page.locator(f'input[value="{UNKNOWN_Q3["message_id"]}"]'))
+    item = page.locator(
+        "article.review", has=page.locator(f'input[value="{UNKNOWN_Q3["message_id"]}"]')
+    )
     assert "Không xác định được đơn vị" in item.inner_text()
     item.locator("select[name=unit]").select_option("xa-nam-binh")
     item.get_by_role("button", name="Gán").click()

@@ -19,12 +19,27 @@ from .conftest import Served, login
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _outbox_row(conn: sqlite3.Connection, key: str, status: str, to: list[str], subject: str,
-                sent_at: str | None = None, error: str | None = None) -> None:
+def _outbox_row(
+    conn: sqlite3.Connection,
+    key: str,
+    status: str,
+    to: list[str],
+    subject: str,
+    sent_at: str | None = None,
+    error: str | None = None,
+) -> None:
     conn.execute(
         """INSERT INTO outbox (key, kind, to_addrs, unit, period, subject, body_text, status, attempts,
            sent_at, last_error, created_at) VALUES (?, 'reminder', ?, NULL, '2024-Q3', ?, 'x', ?, 1, ?, ?, ?)""",
-        (key, json.dumps(to), subject, status, sent_at, error, datetime.now(UTC).isoformat(timespec="seconds")),
+        (
+            key,
+            json.dumps(to),
+            subject,
+            status,
+            sent_at,
+            error,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
     )
 
 
@@ -32,10 +47,22 @@ def test_health_panel_shows_last_check_login_failures_and_sending_budget(fresh_w
     now = datetime.now(UTC).replace(microsecond=0)
     checked = now - timedelta(minutes=2)
     with sqlite3.connect(fresh_web.config.store.path) as conn:
-        conn.execute("INSERT INTO health (at, kind, detail) VALUES (?, 'check_ok', 'acct')", (checked.isoformat(),))
-        conn.execute("INSERT INTO health (at, kind, detail) VALUES (?, 'login_failed', 'AUTHENTICATIONFAILED')",
-                     ((now - timedelta(hours=1)).isoformat(),))
-        _outbox_row(conn, "a", "sent", ["x@example.vn", "y@example.vn", "z@example.vn"], "Nhắc hạn", sent_at=now.isoformat())
+        conn.execute(
+            "INSERT INTO health (at, kind, detail) VALUES (?, 'check_ok', 'acct')",
+            (checked.isoformat(),),
+        )
+        conn.execute(
+            "INSERT INTO health (at, kind, detail) VALUES (?, 'login_failed', 'AUTHENTICATIONFAILED')",
+            ((now - timedelta(hours=1)).isoformat(),),
+        )
+        _outbox_row(
+            conn,
+            "a",
+            "sent",
+            ["x@example.vn", "y@example.vn", "z@example.vn"],
+            "Nhắc hạn",
+            sent_at=now.isoformat(),
+        )
     with httpx.Client(base_url=fresh_web.url) as client:
         login(client)
         text = client.get("/health").text
@@ -56,12 +83,20 @@ def test_health_panel_warns_when_the_mailbox_was_never_checked(fresh_web: Served
 def test_outbox_lists_sent_queued_and_failed_mail(fresh_web: Served) -> None:
     with sqlite3.connect(fresh_web.config.store.path) as conn:
         _outbox_row(conn, "q", "queued", ["a@example.vn"], "Thư chờ gửi")
-        _outbox_row(conn, "s", "sent", ["b@example.vn"], "Thư đã gửi", sent_at=datetime.now(UTC).isoformat())
-        _outbox_row(conn, "f", "failed", ["c@example.vn"], "Thư gửi lỗi", error="550 mailbox unavailable")
+        _outbox_row(
+            conn, "s", "sent", ["b@example.vn"], "Thư đã gửi", sent_at=datetime.now(UTC).isoformat()
+        )
+        _outbox_row(
+            conn, "f", "failed", ["c@example.vn"], "Thư gửi lỗi", error="550 mailbox unavailable"
+        )
     with httpx.Client(base_url=fresh_web.url) as client:
         login(client)
         text = client.get("/outbox").text
-    for heading, subject in [("Đang chờ gửi (1)", "Thư chờ gửi"), ("Đã gửi (1)", "Thư đã gửi"), ("Gửi lỗi (1)", "Thư gửi lỗi")]:
+    for heading, subject in [
+        ("Đang chờ gửi (1)", "Thư chờ gửi"),
+        ("Đã gửi (1)", "Thư đã gửi"),
+        ("Gửi lỗi (1)", "Thư gửi lỗi"),
+    ]:
         assert heading in text
         assert subject in text.split(heading, 1)[1]
     assert "550 mailbox unavailable" in text
@@ -69,12 +104,16 @@ def test_outbox_lists_sent_queued_and_failed_mail(fresh_web: Served) -> None:
 
 def _status(period: str, entries: dict[str, str]) -> dict[str, object]:
     return {
-        "period": period, "name": period, "due": "2025-02-18T00:00:00+07:00",
+        "period": period,
+        "name": period,
+        "due": "2025-02-18T00:00:00+07:00",
         "units": [{"unit": code, "name": code, "status": st} for code, st in entries.items()],
     }
 
 
-def test_matrix_leaves_a_cell_empty_where_a_unit_was_not_active_and_drops_units_never_active() -> None:
+def test_matrix_leaves_a_cell_empty_where_a_unit_was_not_active_and_drops_units_never_active() -> (
+    None
+):
     units = [
         Unit("a", "A", "huyen"),
         Unit("merged", "Merged", "xa", active_until=date(2025, 3, 1)),

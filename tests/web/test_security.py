@@ -22,7 +22,10 @@ from .conftest import PASSWORD, STAFF, Served, form_token, login
 
 # "Báo cáo CCHC Quý I/2024.docx" as Phòng Nội vụ sent it (a Vietnamese name with a slash).
 NOI_VU_Q1 = next(
-    a for m in expected()["messages"] if m["file"].startswith("messages/004-") for a in m["attachments"]
+    a
+    for m in expected()["messages"]
+    if m["file"].startswith("messages/004-")
+    for a in m["attachments"]
 )
 UNKNOWN_Q3 = next(m for m in expected()["messages"] if m["file"].startswith("messages/064-"))
 
@@ -34,8 +37,17 @@ def _decisions(db_path: Path) -> int:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/year/2024", "/period/2024-Q1", "/unit/noi-vu", "/review", "/outbox", "/health",
-     "/export/compliance?year=2024", f"/file/{NOI_VU_Q1['sha256']}"],
+    [
+        "/",
+        "/year/2024",
+        "/period/2024-Q1",
+        "/unit/noi-vu",
+        "/review",
+        "/outbox",
+        "/health",
+        "/export/compliance?year=2024",
+        f"/file/{NOI_VU_Q1['sha256']}",
+    ],
 )
 def test_every_page_without_a_session_sends_to_the_login_page(case_web: Served, path: str) -> None:
     with httpx.Client(base_url=case_web.url) as client:
@@ -51,7 +63,9 @@ def test_every_page_without_a_session_sends_to_the_login_page(case_web: Served, 
 def test_wrong_password_is_refused_without_a_session(case_web: Served) -> None:
     with httpx.Client(base_url=case_web.url) as client:
         token = form_token(client.get("/login").text)
-        reply = client.post("/login", data={"csrf": token, "user": STAFF, "password": PASSWORD + "x"})
+        reply = client.post(
+            "/login", data={"csrf": token, "user": STAFF, "password": PASSWORD + "x"}
+        )
         assert reply.status_code == 401
         assert "Mật khẩu không đúng" in reply.text
         assert "cchc_session" not in reply.headers.get("set-cookie", "")
@@ -86,9 +100,13 @@ def test_pages_carry_protective_headers(staff_client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("token", ["", "not-the-token"])
-def test_review_decision_with_a_wrong_csrf_token_is_forbidden(case_web: Served, staff_client: httpx.Client, token: str) -> None:
+def test_review_decision_with_a_wrong_csrf_token_is_forbidden(
+    case_web: Served, staff_client: httpx.Client, token: str
+) -> None:
     before = _decisions(case_web.config.store.path)
-    reply = staff_client.post("/review", data={"csrf": token, "message": UNKNOWN_Q3["message_id"], "action": "reject"})
+    reply = staff_client.post(
+        "/review", data={"csrf": token, "message": UNKNOWN_Q3["message_id"], "action": "reject"}
+    )
     assert reply.status_code == 403
     assert _decisions(case_web.config.store.path) == before
 
@@ -96,7 +114,9 @@ def test_review_decision_with_a_wrong_csrf_token_is_forbidden(case_web: Served, 
 def test_review_decision_without_a_session_changes_nothing(case_web: Served) -> None:
     before = _decisions(case_web.config.store.path)
     with httpx.Client(base_url=case_web.url) as client:
-        reply = client.post("/review", data={"csrf": "x", "message": UNKNOWN_Q3["message_id"], "action": "reject"})
+        reply = client.post(
+            "/review", data={"csrf": "x", "message": UNKNOWN_Q3["message_id"], "action": "reject"}
+        )
     assert reply.status_code == 303
     assert reply.headers["location"].startswith("/login")
     assert _decisions(case_web.config.store.path) == before
@@ -122,13 +142,17 @@ def test_download_path_traversal_is_not_found(staff_client: httpx.Client, path: 
     assert "[store]" not in reply.text and "SQLite" not in reply.text
 
 
-def test_download_by_hash_sends_the_archived_file_under_its_vietnamese_name(staff_client: httpx.Client) -> None:
+def test_download_by_hash_sends_the_archived_file_under_its_vietnamese_name(
+    staff_client: httpx.Client,
+) -> None:
     reply = staff_client.get(f"/file/{NOI_VU_Q1['sha256']}")
     assert reply.status_code == 200
     assert hashlib.sha256(reply.content).hexdigest() == NOI_VU_Q1["sha256"]
     disposition = reply.headers["content-disposition"]
     assert disposition.startswith("attachment;")
-    assert f"filename*=UTF-8''{quote(NOI_VU_Q1['filename'].replace('/', '_'), safe='')}" in disposition
+    assert (
+        f"filename*=UTF-8''{quote(NOI_VU_Q1['filename'].replace('/', '_'), safe='')}" in disposition
+    )
     assert reply.headers["content-type"] == "application/octet-stream"
 
 
@@ -146,13 +170,22 @@ def test_assign_over_http_records_who_and_when_and_counts_the_report(fresh_web: 
     names the staff login and the time, and the commune is on time for 2024-Q3."""
     with httpx.Client(base_url=fresh_web.url) as client:
         token = login(client)
-        reply = client.post("/review", data={"csrf": token, "message": UNKNOWN_Q3["message_id"], "action": "assign", "unit": "xa-nam-binh"})
+        reply = client.post(
+            "/review",
+            data={
+                "csrf": token,
+                "message": UNKNOWN_Q3["message_id"],
+                "action": "assign",
+                "unit": "xa-nam-binh",
+            },
+        )
         assert reply.status_code == 303
         page = client.get("/review")
         assert "Đã gán thư cho đơn vị xa-nam-binh" in page.text
     with sqlite3.connect(fresh_web.config.store.path) as conn:
         action, unit, who, when = conn.execute(
-            "SELECT action, unit_code, decided_by, decided_at FROM review_decisions").fetchone()
+            "SELECT action, unit_code, decided_by, decided_at FROM review_decisions"
+        ).fetchone()
     assert (action, unit, who) == ("assign", "xa-nam-binh", STAFF)
     assert abs(datetime.fromisoformat(when) - datetime.now(UTC)) < timedelta(minutes=5)
     from cchc.app import App
@@ -180,7 +213,12 @@ def test_repeated_wrong_passwords_are_throttled(fresh_web: Served) -> None:
     with httpx.Client(base_url=fresh_web.url) as client:
         for _ in range(FAIL_LIMIT):
             token = form_token(client.get("/login").text)
-            assert client.post("/login", data={"csrf": token, "user": STAFF, "password": "guess"}).status_code == 401
+            assert (
+                client.post(
+                    "/login", data={"csrf": token, "user": STAFF, "password": "guess"}
+                ).status_code
+                == 401
+            )
         token = form_token(client.get("/login").text)
         reply = client.post("/login", data={"csrf": token, "user": STAFF, "password": PASSWORD})
     assert reply.status_code == 429
@@ -191,7 +229,9 @@ def test_cchc_web_refuses_to_start_without_a_password(tmp_path: Path) -> None:
     from conftest import write_config
 
     config = write_config(tmp_path)
-    result = CliRunner().invoke(cli, ["web", "--config", str(config), "--port", "0"], env={"CCHC_WEB_PASSWORD": None})
+    result = CliRunner().invoke(
+        cli, ["web", "--config", str(config), "--port", "0"], env={"CCHC_WEB_PASSWORD": None}
+    )
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1
@@ -201,7 +241,11 @@ def test_cchc_web_refuses_to_start_without_a_password(tmp_path: Path) -> None:
 def test_server_binds_loopback_by_default_and_stops_on_request(fresh_web: Served) -> None:
     urls: list[str] = []
     stop = threading.Event()
-    thread = threading.Thread(target=serve, args=(fresh_web.config,), kwargs={"port": 0, "stop_event": stop, "announce": urls.append})
+    thread = threading.Thread(
+        target=serve,
+        args=(fresh_web.config,),
+        kwargs={"port": 0, "stop_event": stop, "announce": urls.append},
+    )
     thread.start()
     try:
         deadline = datetime.now(UTC) + timedelta(seconds=10)
@@ -233,13 +277,21 @@ def test_content_disposition_keeps_vietnamese_and_drops_what_could_break_the_hea
     assert "\r" not in header and "\n" not in header
     ascii_part = header.split('filename="')[1].split('"')[0]
     assert ascii_part == "Bao cao _Quy I__2024X-Evil_ 1.docx"
-    assert "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%22Qu%C3%BD%20I%22_2024X-Evil%3A%201.docx" in header
+    assert (
+        "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%22Qu%C3%BD%20I%22_2024X-Evil%3A%201.docx" in header
+    )
     assert content_disposition("Đắk Song.xlsx").startswith('attachment; filename="Dak Song.xlsx"')
 
 
 @pytest.mark.parametrize(
     ("target", "expected_path"),
-    [("/review", "/review"), ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\\evil", "/"), (None, "/")],
+    [
+        ("/review", "/review"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil", "/"),
+        (None, "/"),
+    ],
 )
 def test_after_login_only_local_paths_are_followed(target: str | None, expected_path: str) -> None:
     assert safe_next(target) == expected_path
