@@ -242,7 +242,7 @@ def cchc_ingest(config: Path) -> tuple[float, float, str]:
 def noop_poll_ms(config: Path, repeat: int = 30) -> tuple[float, float]:
     """Median ms of (IMAP part only, the whole pass with its health write) on one connection."""
     from cchc.app import App
-    from cchc.config import load_config
+    from cchc.core.config import load_config
     from cchc.mailbox import poll_once
     from ingest.imap import ImapMailbox
     from store.mailbox import MailboxStateStore
@@ -289,7 +289,7 @@ def bare_status_ms(server: Dovecot, repeat: int = 30) -> float:
 def mark_done(config: Path) -> None:
     """Record the filler messages as done without ingesting them (only the state matters)."""
     from cchc.app import App
-    from cchc.config import load_config
+    from cchc.core.config import load_config
     from ingest.imap import ImapMailbox
     from store.mailbox import MailboxStateStore
 

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from cchc import views
-from cchc.config import Config
+from cchc.core.config import Config
+from cchc.core.errors import CchcError, NotFound
+from cchc.core.periods import Period, due, parse_period
+from cchc.core.units import Unit, load_units
 from cchc.decide import MessageInput, Verdict, decide
-from cchc.errors import CchcError, NotFound
 from cchc.facts import Facts, match_json
-from cchc.periods import Period, due, parse_period
 from cchc.prepare import Prepared, PrepareSettings, make_pool, prepare, worker_count
-from cchc.units import Unit, load_units
 from ingest.match import match_unit, needle_table
 from store import repo
 from store.archive import Archive, sha256

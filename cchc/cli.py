@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cchc.errors import CchcError, ConfigError
+from cchc.core.errors import CchcError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "config.toml"
@@ -39,7 +39,7 @@ def json_option(func: F) -> F:
 
 def _open(config_path: str) -> Any:
     from cchc.app import App
-    from cchc.config import load_config
+    from cchc.core.config import load_config
 
     return App(load_config(config_path))
 
@@ -98,7 +98,7 @@ def init(config_path: str, force: bool) -> None:
     Example: cchc init --config /srv/cchc/config.toml
     """
     from cchc.app import App
-    from cchc.config import load_config
+    from cchc.core.config import load_config
     from cchc.starter import write_starter
 
     path = Path(config_path)

@@ -40,8 +40,8 @@ def export_onestop(config_path: str, period: str, output: str) -> None:
 
     Example: cchc export onestop --period 2025-Q1 -o phu-luc-2-2025-Q1.xlsx
     """
+    from cchc.core.periods import parse_period
     from cchc.exports.onestop import write_onestop
-    from cchc.periods import parse_period
 
     parse_period(period)  # a bad period stops here, before the store is opened
     app = _open(config_path)
@@ -81,8 +81,8 @@ def export_narrative(config_path: str, period: str, output: str) -> None:
 
     Example: cchc export narrative --period 2025-Q1 -o tong-hop-2025-Q1.docx
     """
+    from cchc.core.periods import parse_period
     from cchc.exports.narrative import write_narrative
-    from cchc.periods import parse_period
 
     p = parse_period(period)
     app = _open(config_path)

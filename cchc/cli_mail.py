@@ -131,7 +131,7 @@ def register(cli: click.Group) -> None:
 
         Example: CCHC_IMAP_PASSWORD=... CCHC_SMTP_PASSWORD=... cchc run --config /etc/cchc/config.toml
         """
-        from cchc.config import load_config
+        from cchc.core.config import load_config
         from scheduler.jobs import run_service
 
         root = logging.getLogger()

@@ -29,7 +29,7 @@ def register(cli: click.Group) -> None:
 
         Example: CCHC_WEB_PASSWORD=... cchc web --port 8080
         """
-        from cchc.config import load_config
+        from cchc.core.config import load_config
         from cchc.web import serve
         from cchc.web.app import require_password
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cchc.config import CalendarConfig
+from cchc.core.config import CalendarConfig
+from cchc.core.periods import Period, PeriodMention, due, first_due_after, periods_around, resolve
+from cchc.core.units import Unit
 from cchc.facts import Facts
-from cchc.periods import Period, PeriodMention, due, first_due_after, periods_around, resolve
-from cchc.units import Unit
 
 REVIEW_REASONS = ("content_match", "unmatched", "quarantined", "unparseable", "no_attachment")
 

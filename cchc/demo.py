@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from cchc.app import App
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.importer import import_paths
 from cchc.tables import print_review, print_status
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cchc.periods import find_period
-from cchc.text import fold_words
+from cchc.core.periods import find_period
+from cchc.core.text import fold_words
 from ingest.match import Clues, MatchResult
 from ingest.mime import MailMessage
 from parsers.model import ParsedAttachment

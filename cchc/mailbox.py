@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cchc.errors import MailboxError
+from cchc.core.errors import MailboxError
 from ingest.imap import (
     IDLE_RENEW_SECONDS,
     FetchedMessage,

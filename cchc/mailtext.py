@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
 from cchc.tables import STATUS_VI
 
 BUILTIN = Path(__file__).parent / "templates"

@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 import yagmail
 
-from cchc.config import SmtpConfig
-from cchc.errors import ConfigError
+from cchc.core.config import SmtpConfig
+from cchc.core.errors import ConfigError
 from store import outbox as store
 
 log = logging.getLogger(__name__)

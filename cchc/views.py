@@ -9,8 +9,8 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cchc.core.periods import Period
 from cchc.decide import REVIEW_REASONS
-from cchc.periods import Period
 from store import repo
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
 
 EML_SUFFIXES = {".eml", ".msg822", ".txt"}
 

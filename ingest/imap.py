@@ -34,8 +34,8 @@ from typing import Any, Protocol
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from cchc.config import ImapConfig
-from cchc.errors import MailboxError
+from cchc.core.config import ImapConfig
+from cchc.core.errors import MailboxError
 from ingest.oauth import OAuthError, TokenProvider
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cchc.text import filename_words, fold_words
-from cchc.units import Unit, normalise_address
+from cchc.core.text import filename_words, fold_words
+from cchc.core.units import Unit, normalise_address
 
 How = Literal["address", "content"]
 

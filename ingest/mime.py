@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 
-from cchc.text import nfc
+from cchc.core.text import nfc
 
 _MAX_PARTS = 500
 _MAX_NESTING = 5

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cchc.errors import MailboxError
+from cchc.core.errors import MailboxError
 
 log = logging.getLogger(__name__)
 

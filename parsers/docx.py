@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from cchc.text import fold, nfc
+from cchc.core.text import fold, nfc
 from parsers import legacy
 from parsers.guard import Deadline, Limits, Unparseable, check_zip, read_member, refuse_dtd
 

@@ -13,7 +13,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
 
 MiB = 1024 * 1024
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 
-from cchc.text import nfc
+from cchc.core.text import nfc
 
 Number = int | float
 

@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cchc.text import fold
+from cchc.core.text import fold
 from parsers.model import Finding, Level
 from parsers.numbers import Number, PercentCell, format_number, read_number
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from cchc.text import fold
+from cchc.core.text import fold
 from parsers.model import Finding, OutlineResult
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -69,7 +69,7 @@ class OutlineSpec:
 
 
 def _ascii_fold(text: str) -> str:
-    """`cchc.text.fold` for comparisons that keep only [0-9a-z]: the same result, in C speed.
+    """`cchc.core.text.fold` for comparisons that keep only [0-9a-z]: the same result, in C speed.
 
     Decomposes, maps đ/Đ, and drops every non-ASCII code point (combining accents included).
     """

@@ -11,7 +11,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 
-from cchc.text import nfc
+from cchc.core.text import nfc
 from parsers import legacy
 from parsers.guard import Deadline, Limits, PasswordProtected, Unparseable
 

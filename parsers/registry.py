@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cchc.text import nfc
+from cchc.core.text import nfc
 from parsers import archive, convert, outline
 from parsers.docx import DocxContent, read_docx
 from parsers.guard import (

@@ -34,7 +34,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from cchc.text import nfc
+from cchc.core.text import nfc
 from parsers.errors import PasswordProtected, TooLarge, Unparseable
 from parsers.guard import Limits, check_zip, read_member, refuse_dtd
 from parsers.numbers import PercentCell

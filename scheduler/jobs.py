@@ -39,8 +39,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from cchc.config import Config
-from cchc.errors import CchcError, ConfigError
+from cchc.core.config import Config
+from cchc.core.errors import CchcError, ConfigError
 from scheduler.lock import RunLock
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
 
 
 class AlreadyRunning(CchcError):

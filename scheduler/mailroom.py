@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from cchc.core.periods import Period, parse_period
 from cchc.mailtext import Renderer
 from cchc.outbox import FlushReport, NewMail, Outbox
-from cchc.periods import Period, parse_period
 from cchc.tables import DISPOSITION_VI, REASON_VI
 from scheduler import plan
 from scheduler.plan import AckFact, PlannedMail

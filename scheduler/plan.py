@@ -25,9 +25,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cchc.config import CalendarConfig
-from cchc.periods import Period, due, periods_around
-from cchc.units import Unit
+from cchc.core.config import CalendarConfig
+from cchc.core.periods import Period, due, periods_around
+from cchc.core.units import Unit
 
 KINDS = ("ack", "reminder", "escalation", "digest")
 # Lower is sent first when the daily budget is short (SPEC §6: escalations and acks first).

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cchc.units import Unit, normalise_address
+from cchc.core.units import Unit, normalise_address
 from store.schema import migrate
 
 

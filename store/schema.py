@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from cchc.errors import StoreError
+from cchc.core.errors import StoreError
 
 MIGRATIONS: list[str] = [
     # 1: the first schema

@@ -14,7 +14,7 @@ from casedata import CASE  # noqa: E402
 from smtp_sink import smtp_sink  # noqa: E402, F401 - the fixture, for every test
 
 from cchc.app import App  # noqa: E402
-from cchc.config import load_config  # noqa: E402
+from cchc.core.config import load_config  # noqa: E402
 
 
 def write_config(folder: Path, units: Path | None = None, extra: str = "") -> Path:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cchc.app import App
-from cchc.config import load_config
+from cchc.core.config import load_config
 
 SAMPLE = (CASE / "messages" / "012-xa-dak-hoa-q1.eml").read_bytes()
 

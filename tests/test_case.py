@@ -13,7 +13,7 @@ from conftest import write_config
 
 from cchc.app import App
 from cchc.cli import cli, parse_moment
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.importer import import_paths
 
 EXP = expected()

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from cchc.config import load_config
-from cchc.errors import ConfigError
+from cchc.core.config import load_config
+from cchc.core.errors import ConfigError
 
 
 def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cchc.config import CalendarConfig
+from cchc.core.config import CalendarConfig
+from cchc.core.units import Unit
 from cchc.decide import MessageInput, decide
 from cchc.facts import Facts
-from cchc.units import Unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = CalendarConfig()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cchc.app import App
 from cchc.cli import cli
-from cchc.config import load_config
+from cchc.core.config import load_config
 
 
 def test_demo_imports_the_sample_mbox_and_shows_tables_and_the_queue(tmp_path: Path) -> None:

@@ -440,10 +440,10 @@ def test_a_configured_district_unit_gives_group_ii_its_own_table(tmp_path: Path)
     from casedata import CASE
     from conftest import write_config
 
-    from cchc.config import load_config
+    from cchc.core.config import load_config
+    from cchc.core.periods import parse_period
     from cchc.exports.onestop import collect
     from cchc.importer import import_paths
-    from cchc.periods import parse_period
 
     files = [
         CASE / "messages" / n

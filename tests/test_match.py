@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cchc.units import Unit, normalise_address
+from cchc.core.units import Unit, normalise_address
 from ingest.match import Clues, match_by_content, match_unit, needle_table
 
 UNITS = [

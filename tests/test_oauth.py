@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from cchc.config import ImapConfig
-from cchc.errors import MailboxError
+from cchc.core.config import ImapConfig
+from cchc.core.errors import MailboxError
 from ingest.imap import ImapMailbox
 from ingest.oauth import EXPIRY_MARGIN_SECONDS, OAuthError, TokenProvider, xoauth2_string
 

@@ -14,7 +14,7 @@ from conftest import write_config
 from smtp_sink import SmtpSink
 
 from cchc.app import App
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.outbox import BACKOFF_CAP, NewMail, Outbox, backoff
 from store import outbox as store
 

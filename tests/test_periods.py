@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cchc.config import CalendarConfig
-from cchc.periods import Period, due, find_period, first_due_after, parse_period, resolve
+from cchc.core.config import CalendarConfig
+from cchc.core.periods import Period, due, find_period, first_due_after, parse_period, resolve
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = CalendarConfig()

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from casedata import expected
 
-from cchc.config import CalendarConfig
-from cchc.periods import Period, due
-from cchc.units import Unit
+from cchc.core.config import CalendarConfig
+from cchc.core.periods import Period, due
+from cchc.core.units import Unit
 from scheduler import mailroom, plan
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

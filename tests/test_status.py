@@ -9,7 +9,7 @@ from conftest import write_config
 
 from cchc.app import App
 from cchc.cli import parse_moment
-from cchc.config import load_config
+from cchc.core.config import load_config
 
 UNITS_TOML = """
 [[unit]]

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from casedata import CASE
 
-from cchc.errors import UnitsError
-from cchc.units import load_units
+from cchc.core.errors import UnitsError
+from cchc.core.units import load_units
 
 
 def test_the_district_unit_list_loads() -> None:

@@ -10,7 +10,7 @@ from casedata import CASE
 from conftest import write_config
 
 from cchc.app import App
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.importer import import_paths
 
 FILES = sorted((CASE / "messages").glob("*.eml"))[20:50]
@@ -42,7 +42,7 @@ def test_a_script_read_from_stdin_still_imports_when_workers_cannot_start(tmp_pa
     """forkserver workers re-import __main__; from stdin they cannot, and ingest goes on."""
     config = write_config(tmp_path, extra="[parse]\nworkers = 2\n")
     script = (
-        "from cchc.app import App\nfrom cchc.config import load_config\nfrom cchc.importer import import_paths\n"
+        "from cchc.app import App\nfrom cchc.core.config import load_config\nfrom cchc.importer import import_paths\n"
         f"app = App(load_config({str(config)!r}))\n"
         f"print(import_paths(app, {[str(f) for f in FILES[:6]]!r})['new'])\n"
     )

@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cchc.errors import CchcError
-from cchc.periods import Period
+from cchc.core.errors import CchcError
+from cchc.core.periods import Period
 from cchc.views import latest_of_each_kind
 from store import exports as q
 

@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
+from cchc.core.periods import KINDS, Period, parse_period
 from cchc.exports import fmt_date, fmt_time, fmt_ts, short_period, write_bytes
 from cchc.exports import style as st
-from cchc.periods import KINDS, Period, parse_period
 from cchc.tables import STATUS_VI
 from parsers.outline import load_outline
 from store import exports as q

@@ -27,8 +27,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from cchc.core.periods import Period, parse_period
 from cchc.exports import UnitContent, fmt_time, period_words, unit_contents, write_bytes
-from cchc.periods import Period, parse_period
 from cchc.tables import STATUS_VI
 from parsers.outline import OutlineSpec, Section, load_outline
 

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
+from cchc.core.periods import Period, parse_period
 from cchc.exports import (
     UnitContent,
     district_name,
@@ -49,7 +50,6 @@ from cchc.exports import (
     write_bytes,
 )
 from cchc.exports import style as st
-from cchc.periods import Period, parse_period
 from parsers.onestop import OnestopSpec, load_spec
 
 if TYPE_CHECKING:

@@ -28,9 +28,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cchc.app import App
-from cchc.config import Config
-from cchc.errors import CchcError, ConfigError, NotFound
-from cchc.periods import Period, parse_period
+from cchc.core.config import Config
+from cchc.core.errors import CchcError, ConfigError, NotFound
+from cchc.core.periods import Period, parse_period
 from cchc.web import exports, login, pages
 from cchc.web.security import (
     SECURITY_HEADERS,

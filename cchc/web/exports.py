@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cchc.errors import CchcError
+from cchc.core.errors import CchcError
 
 
 class ExportUnavailable(CchcError):

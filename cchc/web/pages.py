@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cchc.periods import Period
+from cchc.core.periods import Period
 from cchc.tables import DISPOSITION_VI, REASON_VI, STATUS_VI
 
 STATUS_LABEL = {k: v[0] for k, v in STATUS_VI.items()}

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from cchc.config import Config
-from cchc.errors import ConfigError
+from cchc.core.config import Config
+from cchc.core.errors import ConfigError
 from cchc.web.app import build_app
 
 log = logging.getLogger(__name__)

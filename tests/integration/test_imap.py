@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from cchc.config import ImapConfig
-from cchc.errors import MailboxError
+from cchc.core.config import ImapConfig
+from cchc.core.errors import MailboxError
 from ingest.imap import FetchedMessage, ImapMailbox, MailboxLoginError
 from ingest.oauth import TokenProvider
 from integration.dovecot import PASSWORD, USER, Dovecot

@@ -29,7 +29,7 @@ from conftest import write_config
 
 import cchc.mailbox as mailbox_module
 from cchc.app import App
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.mailbox import ingest_mailbox, run_mailbox_loop
 from ingest.mime import parse_message
 from integration.dovecot import PASSWORD, USER, Dovecot

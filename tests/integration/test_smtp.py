@@ -19,7 +19,7 @@ from smtp_sink import SmtpSink
 
 from cchc.app import App
 from cchc.cli import cli
-from cchc.config import load_config
+from cchc.core.config import load_config
 from cchc.outbox import Outbox
 from scheduler import mailroom
 from store import outbox as store

@@ -17,7 +17,7 @@ from casedata import CASE
 from conftest import write_config
 
 from cchc.app import App
-from cchc.config import Config, load_config
+from cchc.core.config import Config, load_config
 from cchc.importer import import_paths
 from cchc.web import RunningServer, start
 

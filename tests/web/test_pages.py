@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from cchc.periods import Period
-from cchc.units import Unit
+from cchc.core.periods import Period
+from cchc.core.units import Unit
 from cchc.web.pages import check_is_stale, matrix, period_label
 
 from .conftest import Served, login

@@ -266,7 +266,7 @@ def test_server_binds_loopback_by_default_and_stops_on_request(fresh_web: Served
 
 
 def test_busy_port_is_one_line_naming_web_port(fresh_web: Served) -> None:
-    from cchc.errors import ConfigError
+    from cchc.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="web.port"):
         start(fresh_web.config, port=fresh_web.server.port)

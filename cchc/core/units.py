@@ -15,8 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cchc.errors import UnitsError
-from cchc.text import nfc
+from cchc.core.errors import UnitsError
+from cchc.core.text import nfc
 
 GROUPS = ("huyen", "xa")
 

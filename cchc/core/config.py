@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cchc.errors import ConfigError
+from cchc.core.errors import ConfigError
 
 SECURITY = ("ssl", "starttls", "none")
 

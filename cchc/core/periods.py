@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from cchc.config import CalendarConfig
-from cchc.errors import CchcError
-from cchc.text import fold
+from cchc.core.config import CalendarConfig
+from cchc.core.errors import CchcError
+from cchc.core.text import fold
 
 KINDS = ("Q1", "H1", "Q3", "Y")
 NAMES = {
