@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 from cchc.core.config import CalendarConfig
 from cchc.core.periods import Period, PeriodMention, due, first_due_after, periods_around, resolve
 from cchc.core.units import Unit
-from cchc.facts import Facts
-
-REVIEW_REASONS = ("content_match", "unmatched", "quarantined", "unparseable", "no_attachment")
+from cchc.core.verdicts import Verdict
+from ingest.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -28,22 +27,6 @@ class MessageInput:
     facts: Facts
     decision: str | None = None  # latest review decision: assign | approve | reject
     decision_unit: str | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ref: int
-    disposition: str  # counted | correction | review | ignored (duplicate is per sighting)
-    reason: str | None
-    unit: str | None
-    period: str | None
-    match: str | None
-    counts: bool
-    first_ref: int | None = None
-
-    @property
-    def in_review(self) -> bool:
-        return self.reason in REVIEW_REASONS
 
 
 def _period_for(
@@ -70,71 +53,80 @@ def _period_for(
     return first_due_after(m.received, cal, tz)
 
 
+def _unit_of(m: MessageInput, units: Mapping[str, Unit]) -> tuple[Unit | None, str | None]:
+    """The unit the message is from (a staff assignment wins over the match) and how it was
+    recognised; (None, None) when the match names no known unit."""
+    match = m.facts.match or {}
+    code: str | None = match.get("unit")
+    how: str | None = match.get("how")
+    if m.decision == "assign" and m.decision_unit:
+        code, how = m.decision_unit, "address"
+    unit = units.get(code) if code else None
+    return (unit, how) if unit is not None else (None, None)
+
+
+def _not_counting(
+    m: MessageInput, unit: Unit | None, how: str | None, pid: str | None, is_report: bool
+) -> Verdict | None:
+    """The verdict of a message that does not count (rejected, spoofed, unknown sender, not a
+    report), or None when it is a unit's report and counts."""
+    f = m.facts
+    code = unit.code if unit else None
+    if m.decision == "reject":
+        return Verdict(m.ref, "ignored", "rejected", code, pid, how, False)
+    if m.auth == "fail" and m.decision not in ("approve", "assign"):
+        # A spoof does not count; the unit it claims to be is only a guess.
+        return Verdict(m.ref, "review", "quarantined", code, pid, None, False)
+    if unit is None:
+        if is_report:
+            return Verdict(m.ref, "review", "unmatched", None, pid, None, False)
+        return Verdict(m.ref, "ignored", None, None, pid if f.period_kind else None, None, False)
+    if is_report:
+        return None
+    if f.report_attachments == 0 and f.about_cchc and f.mentions_report:
+        reason = None if m.decision == "approve" else "no_attachment"
+        disposition = "review" if reason else "ignored"
+        return Verdict(m.ref, disposition, reason, code, pid, how, False)
+    return Verdict(m.ref, "ignored", None, code, None, how, False)
+
+
+def _review_reason(m: MessageInput, how: str | None) -> str | None:
+    """Why a counting report still goes to staff; a staff decision closes the item."""
+    if m.decision is not None:
+        return None
+    if how == "content":
+        return "content_match"
+    if m.facts.readable_reports == 0:
+        return "unparseable"
+    return None
+
+
 def decide(
     messages: Iterable[MessageInput],
     units: Mapping[str, Unit],
     cal: CalendarConfig,
     tz: ZoneInfo,
 ) -> list[Verdict]:
-    ordered = sorted(messages, key=lambda m: (m.received, m.ref))
+    """Every message's verdict, taking them in arrival order (ties by row id)."""
     first_by_key: dict[tuple[str, str], int] = {}
     out: list[Verdict] = []
-    for m in ordered:
+    for m in sorted(messages, key=lambda m: (m.received, m.ref)):
         f = m.facts
-        match = f.match or {}
-        unit_code: str | None = match.get("unit")
-        how: str | None = match.get("how")
-        if m.decision == "assign" and m.decision_unit:
-            unit_code, how = m.decision_unit, "address"
-        unit = units.get(unit_code) if unit_code else None
-        if unit is None:
-            unit_code, how = None, None
+        unit, how = _unit_of(m, units)
         is_report = f.report_attachments > 0 and (f.about_cchc or f.readable_reports > 0)
-        period = (
-            _period_for(m, unit, first_by_key, cal, tz) if (is_report or f.period_kind) else None
-        )
+        period = None
+        if is_report or f.period_kind:
+            period = _period_for(m, unit, first_by_key, cal, tz)
         pid = period.id if period else None
-
-        if m.decision == "reject":
-            out.append(Verdict(m.ref, "ignored", "rejected", unit_code, pid, how, False))
-            continue
-        if m.auth == "fail" and m.decision not in ("approve", "assign"):
-            # A spoof does not count; the unit it claims to be is only a guess.
-            out.append(Verdict(m.ref, "review", "quarantined", unit_code, pid, None, False))
-            continue
-        if unit is None:
-            if is_report:
-                out.append(Verdict(m.ref, "review", "unmatched", None, pid, None, False))
+        verdict = _not_counting(m, unit, how, pid, is_report)
+        if verdict is None:
+            assert unit is not None and pid is not None
+            key = (unit.code, pid)
+            first = first_by_key.setdefault(key, m.ref)
+            reason = _review_reason(m, how)
+            if first == m.ref:
+                verdict = Verdict(m.ref, "counted", reason, unit.code, pid, how, True)
             else:
-                out.append(
-                    Verdict(
-                        m.ref, "ignored", None, None, pid if f.period_kind else None, None, False
-                    )
-                )
-            continue
-        if not is_report:
-            if f.report_attachments == 0 and f.about_cchc and f.mentions_report:
-                reason = None if m.decision == "approve" else "no_attachment"
-                out.append(
-                    Verdict(
-                        m.ref, "review" if reason else "ignored", reason, unit_code, pid, how, False
-                    )
-                )
-            else:
-                out.append(Verdict(m.ref, "ignored", None, unit_code, None, how, False))
-            continue
-        assert period is not None and pid is not None
-        key = (unit.code, pid)
-        first = first_by_key.get(key)
-        reason: str | None = None
-        if m.decision is None:  # a staff decision (assign or approve) closes the review item
-            if how == "content":
-                reason = "content_match"
-            elif f.readable_reports == 0:
-                reason = "unparseable"
-        if first is None:
-            first_by_key[key] = m.ref
-            out.append(Verdict(m.ref, "counted", reason, unit.code, pid, how, True))
-        else:
-            out.append(Verdict(m.ref, "correction", reason, unit.code, pid, how, True, first))
+                verdict = Verdict(m.ref, "correction", reason, unit.code, pid, how, True, first)
+        out.append(verdict)
     return out

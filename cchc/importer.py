@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from cchc.app import App, Incoming
 from ingest.files import iter_paths
 
 T = TypeVar("T")
@@ -26,27 +27,23 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def import_paths(app: Any, paths: list[str | Path], progress: bool = False) -> dict[str, int]:
+def import_paths(
+    app: App, paths: list[str | Path], progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Ingest every message under `paths`, then take the decisions once. `progress` is told
+    how many messages have been read so far. The summary counts new, duplicate and already
+    seen messages, and the review queue after the import."""
     summary = {"read": 0, "new": 0, "duplicate": 0, "seen": 0}
-    bar = None
-    if progress:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("Đang nhập thư", total=None)
     try:
         for chunk in _chunks(iter_paths(paths), CHUNK):
-            results = app.ingest_many([(item.raw, item.source, None) for item in chunk])
+            results = app.ingest_many([Incoming(item.raw, item.source) for item in chunk])
             for item, result in zip(chunk, results, strict=True):
                 summary["read"] += 1
                 summary[result.status] += 1
                 log.info("imported %s: %s", item.source, result.status)
-            if bar:
-                bar.advance(task, len(chunk))
+            if progress:
+                progress(summary["read"])
     finally:
-        if bar:
-            bar.stop()
         app.refresh()
-    summary["review"] = len(app.review())
+    summary["review"] = app.review_count()
     return summary

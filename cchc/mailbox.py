@@ -1,9 +1,10 @@
 """The mailbox as a source for the pipeline: one pass (`cchc ingest`) and the service loop.
 
-Glue only: `ingest.imap` talks IMAP, `store.mailbox` keeps progress and health, `App` stores
-and decides. Every outcome of a check — success, refused login, lost connection — is written
-to the `health` table, because a fetcher that silently stops is the worst failure of this
-kind of tool (SPEC §6: the digest shows the last successful check and the login failures).
+Glue only: `ingest.imap` talks IMAP, `ingest.poll` runs a pass, `store.mailbox` keeps the
+progress, the pipeline stores and decides. Every outcome of a check — success, refused login,
+lost connection — is written to the `health` table (`store.health`), because a fetcher that
+silently stops is the worst failure of this kind of tool (SPEC §6: the digest shows the last
+successful check and the login failures).
 """
 
 from __future__ import annotations
@@ -13,24 +14,21 @@ import random
 import ssl
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from cchc.app import App
+from cchc.core.config import Config
 from cchc.core.errors import MailboxError
-from ingest.imap import (
-    IDLE_RENEW_SECONDS,
-    FetchedMessage,
-    ImapMailbox,
-    MailboxLoginError,
-    PollResult,
-)
-from ingest.oauth import TokenProvider
+from cchc.pipeline import Incoming
+from ingest.imap import IDLE_RENEW_SECONDS, FetchedMessage, ImapMailbox, MailboxLoginError
+from ingest.oauth import TokenProvider, token_provider
+from ingest.poll import PollResult, ProgressCallback, poll
+from store import health
 from store.mailbox import MailboxStateStore
 
 log = logging.getLogger(__name__)
 
-PROGRESS_MIN = 50  # a bar only for backlogs, not for the odd new message
 BACKOFF_FIRST, BACKOFF_MAX = 5.0, 15 * 60.0
 LOGIN_BACKOFF_FIRST, LOGIN_BACKOFF_MAX = 60.0, 60 * 60.0  # Gmail locks out hammering clients
 
@@ -42,7 +40,9 @@ class PollReport:
     account: str
     folder: str
     fetched: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)  # App.ingest_raw: new/duplicate/seen
+    statuses: Counter[str] = field(
+        default_factory=Counter
+    )  # IngestResult.status: new/duplicate/seen
     rescan: bool = False
     missing: list[int] = field(default_factory=list)
     seconds: float = 0.0
@@ -74,86 +74,30 @@ class PollReport:
         return text
 
 
-def _tokens_for(app: Any) -> TokenProvider | None:
-    """One TokenProvider per App, so a refreshed access token is reused across reconnects."""
-    cfg = app.config.imap
-    if cfg.auth != "xoauth2":
-        return None
-    tokens = getattr(app, "_imap_tokens", None)
-    if tokens is None and cfg.refresh_token and cfg.client_id and cfg.client_secret:
-        tokens = TokenProvider(
-            client_id=cfg.client_id,
-            client_secret=cfg.client_secret,
-            refresh_token=cfg.refresh_token,
-            token_url=cfg.token_url,
-            timeout=cfg.timeout_seconds,
-        )
-        app._imap_tokens = tokens
-    return tokens
-
-
-def _progress_bar(
-    enabled: bool | None,
-) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A rich bar on an interactive terminal for a backlog; nothing under CI or in a pipe."""
-    if enabled is False:
-        return None, lambda: None
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if enabled is None and not console.is_terminal:
-        return None, lambda: None
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in state:
-            if total < PROGRESS_MIN:
-                return
-            from rich.progress import Progress
-
-            bar = Progress(console=console, transient=True)
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("Đang tải thư", total=total)
-        state["bar"].update(state["task"], completed=done, total=total)
-
-    def stop() -> None:
-        if "bar" in state:
-            state["bar"].stop()
-
-    return update, stop
-
-
-def poll_once(app: Any, box: ImapMailbox, *, progress: bool | None = False) -> PollReport:
+def poll_once(
+    app: App, box: ImapMailbox, *, progress: ProgressCallback | None = None
+) -> PollReport:
     """One pass on an open connection: fetch what is new, store it, take the decisions."""
-    state = MailboxStateStore(app.db)
     statuses: Counter[str] = Counter()
 
-    def handle(msg: FetchedMessage) -> str | None:
-        result = app.ingest_raw(msg.raw, source=msg.source, arrived=msg.internaldate)
-        statuses[result.status] += 1
-        log.debug("stored UID %s of %s: %s", msg.uid, msg.folder, result.status)
-        return None
-
-    def many(batch: list[FetchedMessage]) -> list[str | None]:
-        """A whole fetched batch: parsed on every core, stored in order, one transaction each."""
-        results = app.ingest_many([(m.raw, m.source, m.internaldate) for m in batch])
-        for msg, result in zip(batch, results, strict=True):
+    def store(batch: Sequence[FetchedMessage]) -> Iterator[str | None]:
+        """A fetched batch: parsed on every core, stored in order, one transaction each."""
+        items = [Incoming(m.raw, m.source, m.internaldate) for m in batch]
+        for msg, result in zip(batch, app.pipeline.ingest_each(items), strict=True):
             statuses[result.status] += 1
             log.debug("stored UID %s of %s: %s", msg.uid, msg.folder, result.status)
-        return [None] * len(batch)
+            yield None
 
-    handle.many = many  # type: ignore[attr-defined]
-
-    update, stop_bar = _progress_bar(progress)
     try:
-        result = box.poll(state, handle, progress=update)
+        result = poll(box, MailboxStateStore(app.db), store, progress=progress)
     finally:
-        stop_bar()
         if statuses["new"] or statuses["duplicate"]:
             app.refresh()
-    state.record("check_ok", box.account)
+    health.record(app.db, "check_ok", box.account)
     if result.missing:
-        state.record("error", f"{box.account}/{box.folder}: no body for UID {result.missing[:20]}")
+        health.record(
+            app.db, "error", f"{box.account}/{box.folder}: no body for UID {result.missing[:20]}"
+        )
     report = PollReport.of(result, statuses)
     if report.fetched:
         log.info("%s/%s: %s", report.account, report.folder, dict(statuses))
@@ -161,18 +105,20 @@ def poll_once(app: Any, box: ImapMailbox, *, progress: bool | None = False) -> P
 
 
 def ingest_mailbox(
-    app: Any, *, progress: bool | None = None, ssl_context: ssl.SSLContext | None = None
+    app: App,
+    *,
+    progress: ProgressCallback | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> PollReport:
     """`cchc ingest`: connect, one pass, disconnect. Failures are recorded, then raised."""
-    state = MailboxStateStore(app.db)
     try:
-        with ImapMailbox(app.config.imap, ssl_context=ssl_context, tokens=_tokens_for(app)) as box:
+        with ImapMailbox(app.config.imap, ssl_context=ssl_context) as box:
             return poll_once(app, box, progress=progress)
     except MailboxLoginError as exc:
-        state.record("login_failed", str(exc))
+        health.record(app.db, "login_failed", str(exc))
         raise
     except MailboxError as exc:
-        state.record("error", str(exc))
+        health.record(app.db, "error", str(exc))
         raise
 
 
@@ -181,7 +127,7 @@ def _jitter(seconds: float, spread: float = 0.1) -> float:
 
 
 def run_mailbox_loop(
-    app: Any,
+    config: Config,
     stop: threading.Event,
     *,
     ssl_context: ssl.SSLContext | None = None,
@@ -194,22 +140,21 @@ def run_mailbox_loop(
     each time, since an IDLE notice can be lost), else a poll every imap.poll_seconds ±10 %.
     Any failure: record it, disconnect, wait with exponential back-off (longer after a refused
     login), reconnect. Opens its own App: SQLite connections belong to the thread that made
-    them, and this runs in a thread of its own.
+    them, and this runs in a thread of its own. One OAuth2 token provider serves every
+    reconnect, so a refreshed access token is reused.
     """
-    from cchc.app import App
-
-    own = App(app.config)
-    cfg = app.config.imap
-    state = MailboxStateStore(own.db)
-    tokens = _tokens_for(app)
+    app = App(config)
+    cfg = config.imap
     renew = min(float(idle_seconds or cfg.poll_seconds), IDLE_RENEW_SECONDS)
+    tokens: TokenProvider | None = None
     failures = 0
     try:
         while not stop.is_set():
             try:
+                tokens = tokens or token_provider(cfg)
                 with ImapMailbox(cfg, ssl_context=ssl_context, tokens=tokens) as box:
                     while not stop.is_set():
-                        report = poll_once(own, box)
+                        report = poll_once(app, box)
                         failures = 0
                         if on_poll:
                             on_poll(report)
@@ -219,15 +164,15 @@ def run_mailbox_loop(
                             stop.wait(_jitter(cfg.poll_seconds))
             except MailboxLoginError as exc:
                 failures += 1
-                state.record("login_failed", str(exc))
+                health.record(app.db, "login_failed", str(exc))
                 delay = min(LOGIN_BACKOFF_FIRST * 2 ** (failures - 1), LOGIN_BACKOFF_MAX)
                 log.error("IMAP login refused (%s); next try in %.0f s", exc, delay)
                 stop.wait(_jitter(delay, 0.25))
             except MailboxError as exc:
                 failures += 1
-                state.record("error", str(exc))
+                health.record(app.db, "error", str(exc))
                 delay = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
                 log.warning("mailbox check failed (%s); reconnecting in %.0f s", exc, delay)
                 stop.wait(_jitter(delay, 0.25))
     finally:
-        own.close()
+        app.close()

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from cchc.core import labels
 from cchc.core.errors import CchcError
-from cchc.tables import STATUS_VI
 
 BUILTIN = Path(__file__).parent / "templates"
 TEMPLATES = ("ack", "reminder", "escalation", "digest")
@@ -121,4 +121,4 @@ class Renderer:
 
 
 def _status_vi(value: str) -> str:
-    return STATUS_VI.get(value, (value, ""))[0]
+    return labels.word(labels.STATUS, value)

@@ -3,25 +3,21 @@
 MIME decoding, attachment parsing, authentication and the message's own facts depend on the
 message alone, so they can run on every core; the archive files are written here too (write-
 once by hash, before any row names them). What depends on the store — unit matching, dedupe
-by Message-ID, the transaction — stays with `App.commit` in the main process, in order.
+by Message-ID, the transaction — stays with `cchc.pipeline` in the main process, in order. Worker processes: `cchc.workers`.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-import time
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cchc.facts import Facts, compute_facts, flatten
 from ingest.auth import AuthResult, check_authentication
-from ingest.mime import parse_message
+from ingest.facts import Facts, compute_facts, flatten
+from ingest.mime import RawAttachment, parse_message
 from parsers.model import Finding, ParsedAttachment
+from parsers.registry import Limits, parse_attachment
 from store import repo
 from store.archive import Archive, safe_name, sha256
 
@@ -58,9 +54,9 @@ def _finding(f: Finding, filename: str) -> dict[str, Any]:
     return out
 
 
-def _parse_all(msg_attachments: list[Any], settings: PrepareSettings) -> list[ParsedAttachment]:
-    from parsers.registry import Limits, parse_attachment
-
+def _parse_all(
+    msg_attachments: list[RawAttachment], settings: PrepareSettings
+) -> list[ParsedAttachment]:
     limits = Limits(max_bytes=settings.max_bytes, time_limit=settings.time_limit)
     out = []
     for raw_att in msg_attachments:
@@ -128,48 +124,4 @@ def prepare(raw: bytes, settings: PrepareSettings, digest: str | None = None) ->
         auth=check_authentication(msg.auth_results, settings.trusted_authserv_id),
         facts=facts,
         attachments=attachments,
-    )
-
-
-def worker_count(configured: int) -> int:
-    """0 = one worker per core; 1 = no worker processes at all."""
-    return max(1, configured or (os.cpu_count() or 1))
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker ends when the process that wanted it ends, even by `kill -9`: an orphan would
-    wait for work forever, holding the terminal's (or systemd's) pipes and the forkserver open.
-    Workers are children of the forkserver, not of `parent`, hence a watcher thread."""
-
-    def alive() -> bool:
-        try:  # a killed parent may linger as a zombie until reaped: that is dead too
-            with open(f"/proc/{parent}/stat", "rb") as fh:
-                return fh.read().rpartition(b")")[2].split()[0] != b"Z"
-        except FileNotFoundError:
-            return False
-        except OSError:  # no /proc: ask the kernel whether the pid exists
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                return False
-            except PermissionError:
-                pass
-            return True
-
-    def watch() -> None:
-        while alive():
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="cchc-parent-watch", daemon=True).start()
-
-
-def make_pool(workers: int) -> Executor:
-    # forkserver: workers fork from a clean server process, not from a parent that may hold
-    # threads (the scheduler, the web page) and their locks; the parsers are preloaded once.
-    # Workers exit when our process does (see _die_with_parent), and then the server.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cchc.prepare", "parsers.registry"])
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)
     )

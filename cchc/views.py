@@ -1,81 +1,33 @@
 """The JSON shapes of SPEC §5 (`status`, `messages`, `submissions`, `review`), read from the store.
 
-Shared by the CLI's `--json`, its tables, the digest and the web page, so they cannot drift.
+Shared by the CLI's `--json`, its tables, the digest, the exports and the web page, so they
+cannot drift. Pure shaping over `store.read`: no SQL here.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cchc.context import Context
 from cchc.core.periods import Period
-from cchc.decide import REVIEW_REASONS
-from store import repo
-
-if TYPE_CHECKING:
-    from cchc.app import App
+from store import read
 
 
-def _iso(ts: float, app: App) -> str:
-    return datetime.fromtimestamp(ts, app.tz).isoformat()
+def _iso(ts: float, ctx: Context) -> str:
+    return datetime.fromtimestamp(ts, ctx.tz).isoformat()
 
 
-def _message_fields(r: dict[str, Any], app: App) -> dict[str, Any]:
+def _message_fields(r: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """The fields every listing of messages starts with."""
     return {
         "message_id": r["message_id"],
         "from": r["from_addr"],
         "from_name": r["from_name"],
         "subject": r["subject"],
-        "received_at": _iso(r["received_ts"], app),
+        "received_at": _iso(r["received_ts"], ctx),
     }
-
-
-def _attachments(app: App, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
-    if not refs:
-        return {}
-    marks = ",".join("?" * len(refs))
-    atts = repo.rows(
-        app.db,
-        f"SELECT * FROM attachments WHERE message_ref IN ({marks}) ORDER BY message_ref, position",
-        tuple(refs),
-    )
-    finds = repo.rows(
-        app.db, f"SELECT * FROM findings WHERE message_ref IN ({marks}) ORDER BY id", tuple(refs)
-    )
-    by_att: dict[int, list[dict[str, Any]]] = {}
-    for f in finds:
-        item = {
-            "code": f["code"],
-            "level": f["level"],
-            "message": f["message"],
-            "attachment": f["attachment"],
-        }
-        if f["detail"]:
-            item["detail"] = json.loads(f["detail"])
-        by_att.setdefault(f["attachment_ref"], []).append(item)
-    out: dict[int, list[dict[str, Any]]] = {}
-    for a in atts:
-        outline = json.loads(a["outline"]) if a["outline"] else None
-        out.setdefault(a["message_ref"], []).append(
-            {
-                "filename": a["filename"],
-                "sha256": a["sha256"],
-                "size": a["size"],
-                "kind": a["kind"],
-                "format": a["format"],
-                "error": a["error"],
-                "container": a["container"],
-                "outline": {"present": outline["present"], "missing": outline["missing"]}
-                if outline
-                else None,
-                "onestop": json.loads(a["onestop"]) if a["onestop"] else None,
-                "findings": by_att.get(a["id"], []),
-                "_sections": outline.get("sections") if outline else None,
-            }
-        )
-    return out
 
 
 def _combine(
@@ -112,24 +64,20 @@ def _section_key(sid: str) -> tuple[int, ...]:
 
 
 def _public(att: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in att.items() if not k.startswith("_")}
+    """An attachment as SPEC §5 lists it (without the store's id and the section texts)."""
+    return {k: v for k, v in att.items() if k not in ("id", "sections")}
 
 
-def status(app: App, period: Period, at: datetime) -> dict[str, Any]:
-    due_at = app.period_due(period)
-    subs = repo.rows(
-        app.db,
-        """SELECT v.message_ref, v.unit, v.match, v.reason, m.message_id, m.received_ts
-           FROM verdicts v JOIN messages m ON m.id = v.message_ref
-           WHERE v.counts = 1 AND v.period = ? AND m.received_ts < ? ORDER BY m.received_ts, m.id""",
-        (period.id, at.timestamp()),
-    )
+def status(ctx: Context, period: Period, at: datetime) -> dict[str, Any]:
+    """Every unit active for the period, with its status at `at` (SPEC §5 `cchc status`)."""
+    due_at = ctx.period_due(period)
+    subs = read.counting_messages(ctx.db, period=period.id, before_ts=at.timestamp())
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for s in subs:
         by_unit.setdefault(s["unit"], []).append(s)
-    atts = _attachments(app, [s["message_ref"] for s in subs])
+    atts = read.attachments(ctx.db, [s["message_ref"] for s in subs])
     units_out = []
-    for u in app.units:
+    for u in ctx.units:
         if not u.active_on(due_at.date()):
             continue
         mine = by_unit.get(u.code, [])
@@ -138,13 +86,12 @@ def status(app: App, period: Period, at: datetime) -> dict[str, Any]:
             first = mine[0]
             entry.update(
                 status="on_time" if first["received_ts"] < due_at.timestamp() else "late",
-                received_at=_iso(first["received_ts"], app),
+                received_at=_iso(first["received_ts"], ctx),
                 message_id=first["message_id"],
                 match=first["match"],
                 corrections=len(mine) - 1,
             )
-            content = _latest_content(mine, atts)
-            outline, _, findings = _combine(content)
+            outline, _, findings = _combine(_latest_content(mine, atts))
             entry["outline_missing"] = outline["missing"] if outline else None
             entry["findings"] = findings
         else:
@@ -162,7 +109,7 @@ def status(app: App, period: Period, at: datetime) -> dict[str, Any]:
         "period": period.id,
         "name": period.name,
         "due": due_at.isoformat(),
-        "at": at.astimezone(app.tz).isoformat(),
+        "at": at.astimezone(ctx.tz).isoformat(),
         "units": units_out,
     }
 
@@ -203,34 +150,14 @@ def _latest_content(
     return chosen
 
 
-def messages(app: App, since: datetime | None) -> list[dict[str, Any]]:
-    """One row per sighting. Of several sightings of one message, the one of the stored bytes
-    with the smallest source is the original, so the import order does not matter."""
-    rows = repo.rows(
-        app.db,
-        """SELECT s.id AS sid, s.source, m.id AS ref, m.message_id, m.from_addr, m.from_name, m.subject,
-                  m.received_ts, m.problems, v.disposition, v.reason, v.unit, v.period, v.match,
-                  s.raw_sha256 AS seen_sha, m.raw_sha256 AS stored_sha
-           FROM sightings s JOIN messages m ON m.id = s.message_ref
-           LEFT JOIN verdicts v ON v.message_ref = m.id
-           WHERE m.received_ts >= ? ORDER BY m.received_ts, s.id""",
-        (since.timestamp() if since else float("-inf"),),
-    )
-    original: dict[int, tuple[bool, str, int]] = {}
-    for r in repo.rows(
-        app.db,
-        "SELECT s.id, s.source, s.message_ref, s.raw_sha256 != m.raw_sha256 FROM sightings s JOIN messages m ON m.id = s.message_ref",
-    ):
-        sid, source, ref, other = r.values()
-        key = (bool(other), source, sid)
-        if ref not in original or key < original[ref]:
-            original[ref] = key
+def messages(ctx: Context, since: datetime | None) -> list[dict[str, Any]]:
+    """One row per sighting: the audit log (SPEC §5 `cchc messages`)."""
     out = []
-    for r in rows:
-        dup = r["sid"] != original[r["ref"]][2]
+    for r in read.sightings(ctx.db, since.timestamp() if since else None):
+        dup = not r["original"]
         out.append(
             {
-                **_message_fields(r, app),
+                **_message_fields(r, ctx),
                 "source": r["source"],
                 "disposition": "duplicate" if dup else (r["disposition"] or "ignored"),
                 "reason": None if dup else r["reason"],
@@ -243,19 +170,10 @@ def messages(app: App, since: datetime | None) -> list[dict[str, Any]]:
     return out
 
 
-def submissions(app: App, period: str | None, unit: str | None) -> list[dict[str, Any]]:
-    sql = """SELECT v.message_ref, v.unit, v.period, v.match, v.reason, v.first_ref, m.message_id,
-                    m.subject, m.received_ts, m.from_addr
-             FROM verdicts v JOIN messages m ON m.id = v.message_ref WHERE v.counts = 1"""
-    params: list[Any] = []
-    if period:
-        sql += " AND v.period = ?"
-        params.append(period)
-    if unit:
-        sql += " AND v.unit = ?"
-        params.append(unit)
-    subs = repo.rows(app.db, sql + " ORDER BY m.received_ts, m.id", tuple(params))
-    atts = _attachments(app, [s["message_ref"] for s in subs])
+def submissions(ctx: Context, period: str | None, unit: str | None) -> list[dict[str, Any]]:
+    """Every counting message with its parse results (SPEC §5 `cchc submissions`)."""
+    subs = read.counting_messages(ctx.db, period=period, unit=unit)
+    atts = read.attachments(ctx.db, [s["message_ref"] for s in subs])
     out = []
     for s in subs:
         files = atts.get(s["message_ref"], [])
@@ -264,7 +182,7 @@ def submissions(app: App, period: str | None, unit: str | None) -> list[dict[str
             {
                 "unit": s["unit"],
                 "period": s["period"],
-                "received_at": _iso(s["received_ts"], app),
+                "received_at": _iso(s["received_ts"], ctx),
                 "message_id": s["message_id"],
                 "from": s["from_addr"],
                 "subject": s["subject"],
@@ -280,27 +198,21 @@ def submissions(app: App, period: str | None, unit: str | None) -> list[dict[str
     return out
 
 
-def review(app: App) -> list[dict[str, Any]]:
-    marks = ",".join("?" * len(REVIEW_REASONS))
-    rows = repo.rows(
-        app.db,
-        f"""SELECT m.message_id, m.from_addr, m.from_name, m.subject, m.received_ts, m.facts,
-                   v.reason, v.unit, v.period, v.disposition
-            FROM verdicts v JOIN messages m ON m.id = v.message_ref
-            WHERE v.reason IN ({marks}) ORDER BY m.received_ts, m.id""",
-        REVIEW_REASONS,
-    )
+def review(ctx: Context, *, with_keys: bool = False) -> list[dict[str, Any]]:
+    """The review queue (SPEC §5 `cchc review`). `with_keys` adds the message's row id (`ref`,
+    so one without a Message-ID can still be decided) and its raw hash, for the web page."""
     out = []
-    for r in rows:
+    for r in read.review_items(ctx.db):
         facts = json.loads(r["facts"])
-        out.append(
-            {
-                **_message_fields(r, app),
-                "reason": r["reason"],
-                "unit": r["unit"],
-                "period": r["period"],
-                "disposition": r["disposition"],
-                "candidates": facts.get("match", {}).get("candidates", []),
-            }
-        )
+        item = {
+            **_message_fields(r, ctx),
+            "reason": r["reason"],
+            "unit": r["unit"],
+            "period": r["period"],
+            "disposition": r["disposition"],
+            "candidates": facts.get("match", {}).get("candidates", []),
+        }
+        if with_keys:
+            item.update(ref=r["ref"], raw_sha256=r["raw_sha256"])
+        out.append(item)
     return out

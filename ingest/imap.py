@@ -1,21 +1,16 @@
-"""The IMAP side of ingestion: connect, log in, find new mail by UID, fetch it read-only, IDLE.
+"""The IMAP connection: connect, log in, open the folder, list and fetch by UID, label, IDLE.
 
-Only this module talks IMAP (through imapclient). It knows nothing of SQLite: progress per
-(account, folder) — UIDVALIDITY and the highest UID done — comes in and goes out through the
-small `StateStore` protocol, and each fetched message goes to a handler the caller supplies.
+Only this module talks IMAP (through imapclient); the pass over a folder — which UIDs are new,
+in which batches, when progress is saved — is `ingest.poll`, which drives an `ImapMailbox`.
 
 Why it is shaped this way:
 - Read-only by default: EXAMINE (not SELECT) and BODY.PEEK[], so staff still see mail as
   unread and nothing can be flagged, moved or deleted by accident. Only `processed_label` /
   `processed_folder` open the folder read-write.
-- A poll with nothing new costs O(1) in the mailbox size: EXAMINE gives UIDVALIDITY and
-  UIDNEXT, compared with the stored last UID; no SEARCH ALL, no fetch of old UIDs.
-- A crash anywhere is safe: state is saved only after the handler has stored a batch, and the
-  handler is idempotent (the store's UNIQUE keys), so a repeat costs a download, never a
-  duplicate. A UIDVALIDITY change rescans the folder and relies on the same idempotency.
-- Bounded memory: new UIDs are fetched in batches bounded by count and by bytes (RFC822.SIZE
-  is fetched first), so a backlog of 10,000 messages or a 25 MB attachment never holds more
-  than one batch in RAM.
+- A poll with nothing new costs O(1) in the mailbox size: STATUS (or EXAMINE) gives
+  UIDVALIDITY and UIDNEXT, compared with the stored last UID; no SEARCH ALL.
+- Bounded memory: sizes (RFC822.SIZE) are fetched before bodies, so the pass can bound its
+  batches by bytes.
 """
 
 from __future__ import annotations
@@ -25,18 +20,18 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from cchc.core.config import ImapConfig
 from cchc.core.errors import MailboxError
-from ingest.oauth import OAuthError, TokenProvider
+from ingest.oauth import OAuthError, TokenProvider, token_provider
 
 log = logging.getLogger(__name__)
 
@@ -56,38 +51,6 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 class MailboxLoginError(MailboxError):
     """The server refused our credentials (recorded as `login_failed` for the digest)."""
-
-
-@dataclass(frozen=True)
-class FolderState:
-    """What is done in one folder: every UID <= last_uid under this UIDVALIDITY."""
-
-    uidvalidity: int
-    last_uid: int
-
-
-@dataclass(frozen=True)
-class DoneUid:
-    """One message handled, for the per-UID audit table (and Gmail rescans by X-GM-MSGID)."""
-
-    uid: int
-    raw_sha256: str
-    gm_msgid: int | None = None
-
-
-class StateStore(Protocol):
-    """Where progress lives (store/mailbox.py implements it over SQLite)."""
-
-    def load(self, account: str, folder: str) -> FolderState | None: ...
-
-    def save(
-        self, account: str, folder: str, uidvalidity: int, last_uid: int, done: Sequence[DoneUid]
-    ) -> None:
-        """Record progress in one transaction; last_uid never goes back within a UIDVALIDITY."""
-
-    def known_gm_msgids(self, account: str, ids: Sequence[int]) -> set[int]:
-        """Which of these Gmail message ids were already handled (any folder, any UIDVALIDITY)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -111,12 +74,6 @@ class FetchedMessage:
         return hashlib.sha256(self.raw).hexdigest()
 
 
-#: Stores one message; must be idempotent; returns the raw SHA-256 it stored (or None).
-Handler = Callable[[FetchedMessage], "str | None"]
-#: Called with (messages done, messages to do) as a pass goes on.
-ProgressCallback = Callable[[int, int], None]
-
-
 @dataclass
 class FolderInfo:
     uidvalidity: int
@@ -124,28 +81,19 @@ class FolderInfo:
     exists: int
 
 
-@dataclass
-class PollResult:
-    account: str
-    folder: str
-    uidvalidity: int = 0
-    uidnext: int = 0
-    last_uid: int = 0
-    fetched: int = 0  # messages downloaded and handed to the handler
-    skipped_known: int = 0  # Gmail rescan: known X-GM-MSGIDs not downloaded again
-    rescan: bool = False  # UIDVALIDITY changed since the last pass
-    missing: list[int] = field(default_factory=list)  # UIDs the server listed but sent no body for
-    seconds: float = 0.0
+@dataclass(frozen=True)
+class UidMeta:
+    """What is known of a new message before its body is fetched."""
 
-    @property
-    def nothing_new(self) -> bool:
-        return self.fetched == 0 and not self.rescan
+    uid: int
+    size: int
+    gm_msgid: int | None
 
 
 class ImapMailbox:
     """One IMAP connection to the configured account and folder.
 
-    Use as a context manager: `with ImapMailbox(cfg) as box: box.poll(state, handler)`.
+    Use as a context manager: `with ImapMailbox(cfg) as box: ingest.poll.poll(box, state, handler)`.
     """
 
     def __init__(
@@ -161,21 +109,7 @@ class ImapMailbox:
         self.folder = cfg.folder
         self.ssl_context = ssl_context
         self.max_batch_bytes = max_batch_bytes
-        if cfg.auth == "xoauth2" and tokens is None:
-            if not (cfg.refresh_token and cfg.client_id and cfg.client_secret):
-                raise MailboxError(
-                    'imap.auth = "xoauth2" needs a refresh token, client id and client secret: '
-                    f"set the environment variables {cfg.token_env}, {cfg.client_id_env} and "
-                    f"{cfg.client_secret_env}"
-                )
-            tokens = TokenProvider(
-                client_id=cfg.client_id,
-                client_secret=cfg.client_secret,
-                refresh_token=cfg.refresh_token,
-                token_url=cfg.token_url,
-                timeout=cfg.timeout_seconds,
-            )
-        self.tokens = tokens
+        self.tokens = tokens if tokens is not None else token_provider(cfg)
         self.client: IMAPClient | None = None
         self.capabilities: frozenset[bytes] = frozenset()
         self._selected_readonly: bool | None = None
@@ -225,7 +159,7 @@ class ImapMailbox:
         except LoginError as exc:
             self.close()
             raise MailboxLoginError(
-                f"{cfg.host} refused the login of {cfg.username} ({_text(exc)}); check "
+                f"{cfg.host} refused the login of {cfg.username} ({error_text(exc)}); check "
                 + (
                     "the OAuth2 refresh token"
                     if cfg.auth == "xoauth2"
@@ -237,7 +171,7 @@ class ImapMailbox:
             raise MailboxLoginError(str(exc)) from exc
         except CONNECTION_ERRORS as exc:
             self.close()
-            raise MailboxError(f"IMAP session with {cfg.host} failed: {_text(exc)}") from exc
+            raise MailboxError(f"IMAP session with {cfg.host} failed: {error_text(exc)}") from exc
         log.info("connected to %s as %s (gmail=%s)", cfg.host, cfg.username, self.is_gmail)
 
     def _login(self, client: IMAPClient) -> None:
@@ -301,7 +235,7 @@ class ImapMailbox:
             if isinstance(exc, IMAPClient.AbortError):
                 raise
             raise MailboxError(
-                f"cannot open folder {self.folder!r} on {self.cfg.host} ({_text(exc)}): "
+                f"cannot open folder {self.folder!r} on {self.cfg.host} ({error_text(exc)}): "
                 'check imap.folder (Gmail labels are folders, e.g. "INBOX" or "[Gmail]/All Mail")'
             ) from exc
         self._selected_readonly = readonly
@@ -313,165 +247,42 @@ class ImapMailbox:
             uidnext = status[b"UIDNEXT"]
         return FolderInfo(int(uidvalidity), int(uidnext), int(resp.get(b"EXISTS", 0)))
 
-    # -- one pass --------------------------------------------------------------------------
+    def status_unselected(self) -> tuple[int, int] | None:
+        """(UIDVALIDITY, UIDNEXT) by STATUS while no folder is selected; None when one is.
 
-    def poll(
-        self,
-        state: StateStore,
-        handler: Handler,
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> PollResult:
-        """Fetch every message newer than the stored state, hand each to `handler`, save state.
-
-        Raises MailboxError (connection lost, folder missing); progress saved so far stays.
+        STATUS is O(1) and, unlike EXAMINE, not slowed by a maildir that just changed (Dovecot
+        re-reads a recently modified cur/ on every SELECT/EXAMINE). Only with no folder
+        selected: STATUS of the selected folder gives the session's stale view.
         """
-        started = time.monotonic()
-        result = PollResult(self.account, self.folder)
-        try:
-            self._poll(state, handler, progress, result)
-        except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"IMAP connection to {self.cfg.host} lost: {_text(exc)}") from exc
-        finally:
-            result.seconds = time.monotonic() - started
-        return result
+        if self._selected_readonly is not None:
+            return None
+        status = self._client().folder_status(self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
+        return int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
 
-    def _poll(
-        self,
-        state: StateStore,
-        handler: Handler,
-        progress: ProgressCallback | None,
-        result: PollResult,
-    ) -> None:
-        saved = state.load(self.account, self.folder)
-        if saved is not None and self._selected_readonly is None:
-            # STATUS first: O(1) and, unlike EXAMINE, not slowed by a maildir that just changed
-            # (Dovecot re-reads a recently modified cur/ on every SELECT/EXAMINE). Only with no
-            # folder selected: STATUS of the selected folder gives the session's stale view.
-            status = self._client().folder_status(self.folder, [b"UIDVALIDITY", b"UIDNEXT"])
-            uidvalidity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
-            if uidvalidity == saved.uidvalidity and uidnext <= saved.last_uid + 1:
-                result.uidvalidity, result.uidnext, result.last_uid = (
-                    uidvalidity,
-                    uidnext,
-                    saved.last_uid,
-                )
-                return
-        info = self.open_folder()
-        result.uidvalidity, result.uidnext = info.uidvalidity, info.uidnext
-        if saved is not None and saved.uidvalidity == info.uidvalidity:
-            start = saved.last_uid + 1
-        else:
-            start = 1
-            if saved is not None:
-                result.rescan = True
-                log.warning(
-                    "UIDVALIDITY of %s changed (%s -> %s): rescanning; duplicates are recognised",
-                    self.folder,
-                    saved.uidvalidity,
-                    info.uidvalidity,
-                )
-        result.last_uid = start - 1
-        if info.uidnext <= start or info.exists == 0:
-            if result.rescan:  # remember the new UIDVALIDITY even for an empty folder
-                state.save(self.account, self.folder, info.uidvalidity, start - 1, [])
-            return
-        uids = self._new_uids(start)
-        if not uids:
-            if result.rescan:
-                state.save(self.account, self.folder, info.uidvalidity, start - 1, [])
-            return
-        total = len(uids)
-        done_count = 0
-        if progress:
-            progress(0, total)
-        for batch, skipped in self._batches(uids, state):
-            result.skipped_known += len(skipped)
-            done: list[DoneUid] = []
-            last = result.last_uid
-            complete = False
-            try:
-                fetched = list(self._fetch(batch, info.uidvalidity, result))
-                many = getattr(handler, "many", None)
-                # A handler with `many` takes the whole batch at once (to parse on every core);
-                # it must have stored every message when it returns, as a plain handler does.
-                digests = many(fetched) if many else None
-                for i, msg in enumerate(fetched):
-                    digest = (digests[i] if digests is not None else handler(msg)) or msg.sha256
-                    done.append(DoneUid(msg.uid, digest, msg.gm_msgid))
-                    last = msg.uid
-                    result.fetched += 1
-                    done_count += 1
-                    if progress:
-                        progress(done_count, total)
-                # The whole batch went through: UIDs without a body and known ones are done too.
-                last = max([last, *(m.uid for m in batch), *skipped])
-                complete = True
-            finally:
-                if not complete and done and not self.writes:
-                    # Keep what is stored even when the batch broke off: the rest comes again.
-                    state.save(self.account, self.folder, info.uidvalidity, last, done)
-                    result.last_uid = last
-            if self.writes:
-                self._mark_processed([d.uid for d in done])
-            state.save(self.account, self.folder, info.uidvalidity, last, done)
-            result.last_uid = last
-            if skipped:
-                done_count += len(skipped)
-                if progress:
-                    progress(done_count, total)
+    # -- listing and fetching --------------------------------------------------------------
 
-    def _new_uids(self, start: int) -> list[int]:
+    def uids_from(self, start: int) -> list[int]:
         """UIDs >= start. `UID SEARCH UID n:*` also returns the highest UID when n is above it
         (RFC 3501: n:* means *:n), hence the filter."""
         found = self._client().search(["UID", f"{start}:*"])
         return sorted(u for u in found if u >= start)
 
-    @dataclass(frozen=True)
-    class _Meta:
-        uid: int
-        size: int
-        gm_msgid: int | None
-
-    def _batches(
-        self, uids: Sequence[int], state: StateStore
-    ) -> Iterator[tuple[list[_Meta], list[int]]]:
-        """Batches bounded by count and bytes; with Gmail, UIDs of already-known X-GM-MSGIDs
-        (a rescan after UIDVALIDITY changed) are not downloaded again."""
-        client = self._client()
+    def sizes(self, uids: Sequence[int]) -> list[UidMeta]:
+        """RFC822.SIZE (and X-GM-MSGID on Gmail) of each UID, in the order given: one command,
+        so callers pass at most META_CHUNK UIDs."""
         items = ["RFC822.SIZE"] + (["X-GM-MSGID"] if self.is_gmail else [])
-        limit = max(1, self.cfg.batch_size)
-        for i in range(0, len(uids), META_CHUNK):
-            chunk = uids[i : i + META_CHUNK]
-            meta = client.fetch(chunk, items)
-            metas = [
-                self._Meta(uid, int(meta[uid].get(b"RFC822.SIZE", 0)), meta[uid].get(b"X-GM-MSGID"))
-                for uid in chunk
-                if uid in meta
-            ]
-            skipped: list[int] = []
-            if self.is_gmail:
-                known = state.known_gm_msgids(
-                    self.account, [m.gm_msgid for m in metas if m.gm_msgid]
-                )
-                skipped = [m.uid for m in metas if m.gm_msgid in known]
-                metas = [m for m in metas if m.gm_msgid not in known]
-            # Known UIDs go with the chunk's last batch: marking them done earlier could
-            # move last_uid past a UID of this chunk not yet stored.
-            batch: list[ImapMailbox._Meta] = []
-            size = 0
-            for m in metas:
-                if batch and (len(batch) >= limit or size + m.size > self.max_batch_bytes):
-                    yield batch, []
-                    batch, size = [], 0
-                batch.append(m)
-                size += m.size
-            if batch or skipped:
-                yield batch, skipped
+        meta = self._client().fetch(list(uids), items)
+        return [
+            UidMeta(uid, int(meta[uid].get(b"RFC822.SIZE", 0)), meta[uid].get(b"X-GM-MSGID"))
+            for uid in uids
+            if uid in meta
+        ]
 
-    def _fetch(
-        self, batch: Sequence[_Meta], uidvalidity: int, result: PollResult
+    def fetch(
+        self, batch: Sequence[UidMeta], uidvalidity: int, missing: list[int]
     ) -> Iterator[FetchedMessage]:
+        """The bodies of a batch (BODY.PEEK: flags untouched), each with its INTERNALDATE.
+        UIDs the server listed but sent no body for are appended to `missing`."""
         if not batch:
             return
         items = ["BODY.PEEK[]", "INTERNALDATE", "RFC822.SIZE"]
@@ -485,23 +296,22 @@ class ImapMailbox:
                 log.error(
                     "server listed UID %s in %s but sent no body; skipped", m.uid, self.folder
                 )
-                result.missing.append(m.uid)
+                missing.append(m.uid)
                 continue
-            when = item.get(b"INTERNALDATE")
             yield FetchedMessage(
                 account=self.account,
                 folder=self.folder,
                 uidvalidity=uidvalidity,
                 uid=m.uid,
                 raw=raw,
-                internaldate=_aware(when),
+                internaldate=_aware(item.get(b"INTERNALDATE")),
                 size=int(item.get(b"RFC822.SIZE", len(raw))),
                 gm_msgid=item.get(b"X-GM-MSGID", m.gm_msgid),
             )
 
     # -- processed mail (optional, the only writes) ----------------------------------------
 
-    def _mark_processed(self, uids: Sequence[int]) -> None:
+    def mark_processed(self, uids: Sequence[int]) -> None:
         """Label or move stored messages. Runs after the handler stored them and before the
         state is saved: a crash in between repeats the label/move, never loses a message."""
         if not uids:
@@ -565,14 +375,14 @@ class ImapMailbox:
                 client.unselect_folder()
                 self._selected_readonly = None
         except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"IDLE on {self.cfg.host} failed: {_text(exc)}") from exc
+            raise MailboxError(f"IDLE on {self.cfg.host} failed: {error_text(exc)}") from exc
         return changed
 
     def noop(self) -> None:
         try:
             self._client().noop()
         except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"NOOP on {self.cfg.host} failed: {_text(exc)}") from exc
+            raise MailboxError(f"NOOP on {self.cfg.host} failed: {error_text(exc)}") from exc
 
 
 def _aware(value: Any) -> datetime:
@@ -591,7 +401,7 @@ def _keyword(label: str) -> str:
     return cleaned or "cchc_processed"
 
 
-def _text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     msg = exc.args[0] if exc.args else exc
     if isinstance(msg, bytes):
         msg = msg.decode("utf-8", "replace")
@@ -600,13 +410,11 @@ def _text(exc: BaseException) -> str:
 
 __all__ = [
     "CONNECTION_ERRORS",
-    "DoneUid",
     "FetchedMessage",
     "FolderInfo",
-    "FolderState",
-    "Handler",
     "ImapMailbox",
+    "META_CHUNK",
     "MailboxLoginError",
-    "PollResult",
-    "StateStore",
+    "UidMeta",
+    "error_text",
 ]

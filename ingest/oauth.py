@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cchc.core.config import ImapConfig
 from cchc.core.errors import MailboxError
 
 log = logging.getLogger(__name__)
@@ -131,3 +132,23 @@ class TokenProvider:
 def xoauth2_string(user: str, token: str) -> str:
     """The SASL XOAUTH2 initial response (before base64), as Google documents it."""
     return f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+
+def token_provider(cfg: ImapConfig) -> TokenProvider | None:
+    """The provider for `imap.auth = "xoauth2"` (None for a password login). Build it once per
+    service and reuse it across reconnects, so a refreshed access token is not fetched again."""
+    if cfg.auth != "xoauth2":
+        return None
+    if not (cfg.refresh_token and cfg.client_id and cfg.client_secret):
+        raise MailboxError(
+            'imap.auth = "xoauth2" needs a refresh token, client id and client secret: '
+            f"set the environment variables {cfg.token_env}, {cfg.client_id_env} and "
+            f"{cfg.client_secret_env}"
+        )
+    return TokenProvider(
+        client_id=cfg.client_id,
+        client_secret=cfg.client_secret,
+        refresh_token=cfg.refresh_token,
+        token_url=cfg.token_url,
+        timeout=cfg.timeout_seconds,
+    )

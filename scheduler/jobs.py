@@ -7,7 +7,8 @@
 - `outbox`   — a flush: retries after back-off, mail waiting for today's budget;
 - `remind`   — reminders and escalations, hourly at the minute of `calendar.reminder_time`;
 - `digest`   — daily at `calendar.digest_time`;
-- the staff web page when `[web] enabled = true`.
+- any companion threads the caller adds (`cchc run` adds the staff web page when
+  `[web] enabled = true`), stopped by the same stop event.
 
 Every job has `coalesce=True`, `max_instances=1` and a misfire grace shorter than its period.
 `remind` and `digest` also run once at start: that is the catch-up for steps missed while the
@@ -27,7 +28,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,9 +40,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from cchc.app import App
 from cchc.core.config import Config
-from cchc.core.errors import CchcError, ConfigError
+from cchc.core.errors import CchcError
+from cchc.mailbox import PollReport, run_mailbox_loop
+from cchc.outbox import Outbox
 from scheduler.lock import RunLock
+from scheduler.mailroom import process
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +62,21 @@ class Timing:
     stop_grace_seconds: float = 30.0
 
 
+#: A thread the service runs beside its jobs until the stop event is set (e.g. the web page).
+Companion = Callable[[threading.Event], None]
+
+
 class Service:
     def __init__(
-        self, config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()
+        self,
+        config: Config,
+        *,
+        stop: threading.Event | None = None,
+        timing: Timing = Timing(),
+        companions: Sequence[Companion] = (),
     ) -> None:
         self.config = config
+        self.companions = tuple(companions)
         self.tz = config.tz
         self.stop = stop or threading.Event()
         self.timing = timing
@@ -78,9 +93,7 @@ class Service:
     # --- jobs -----------------------------------------------------------------------------
 
     @contextmanager
-    def _app(self) -> Iterator[Any]:
-        from cchc.app import App
-
+    def _app(self) -> Iterator[App]:
         app = App(self.config)
         try:
             yield app
@@ -108,8 +121,6 @@ class Service:
         return run
 
     def _process(self, kinds: tuple[str, ...]) -> None:
-        from scheduler.mailroom import process
-
         with self._app() as app:
             rows, report = process(
                 app, datetime.now(self.tz), kinds, send=self.send, stop=self.stop
@@ -134,8 +145,6 @@ class Service:
         self._process(("digest",))
 
     def job_flush(self) -> None:
-        from cchc.outbox import Outbox
-
         if not self.send:
             return
         with self._app() as app:
@@ -143,10 +152,9 @@ class Service:
         if report.sent or report.retry or report.failed:
             log.info("outbox: %s", report)
 
-    def _after_poll(self, report: Any) -> None:
+    def _after_poll(self, report: PollReport) -> None:
         """New mail stored: acknowledge it now rather than at the next tick."""
-        statuses = getattr(report, "statuses", {})
-        if statuses.get("new") and self.config.ack.enabled:
+        if report.statuses["new"] and self.config.ack.enabled:
             try:
                 self.scheduler.modify_job("acks", next_run_time=datetime.now(self.tz))
             except Exception:  # noqa: BLE001 - the job store may be shutting down; the tick catches up
@@ -157,31 +165,20 @@ class Service:
         if not self.config.imap.host:
             log.warning("no [imap] host configured: the mailbox is not watched")
             return
-        from cchc.mailbox import run_mailbox_loop
-
         delay = self.timing.mailbox_restart_first
         while not self.stop.is_set():
-            with self._app() as app:
-                try:
-                    run_mailbox_loop(app, self.stop, on_poll=self._after_poll)
-                    delay = self.timing.mailbox_restart_first
-                except CchcError as exc:
-                    log.error("mailbox loop ended: %s; restarting in %.0f s", exc, delay)
-                except Exception:
-                    # A programming error: logged loudly with its traceback, and the loop is
-                    # restarted rather than left dead (the digest reports the missing checks).
-                    log.critical("mailbox loop crashed; restarting in %.0f s", delay, exc_info=True)
+            try:
+                run_mailbox_loop(self.config, self.stop, on_poll=self._after_poll)
+                delay = self.timing.mailbox_restart_first
+            except CchcError as exc:
+                log.error("mailbox loop ended: %s; restarting in %.0f s", exc, delay)
+            except Exception:
+                # A programming error: logged loudly with its traceback, and the loop is
+                # restarted rather than left dead (the digest reports the missing checks).
+                log.critical("mailbox loop crashed; restarting in %.0f s", delay, exc_info=True)
             if self.stop.wait(delay):
                 break
             delay = min(delay * 2, self.timing.mailbox_restart_max)
-
-    def _web(self) -> None:
-        from cchc.web import serve
-
-        try:
-            serve(self.config, stop_event=self.stop)
-        except CchcError as exc:
-            log.error("web page not served: %s", exc)
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -252,14 +249,6 @@ class Service:
 
     def run(self) -> None:
         """Run until SIGTERM/SIGINT or `stop` is set; raises AlreadyRunning if the store is taken."""
-        if self.config.web.enabled and not self.config.web.password:
-            # Refuse rather than run without the page the office expects (or serve it open).
-            raise ConfigError(
-                f"[web] enabled = true but the environment variable {self.config.web.password_env} "
-                "(the staff password) is not set",
-                key="web.password_env",
-                path=str(self.config.path),
-            )
         with RunLock(self.config.store.path):
             # Create or migrate the store (and load the units) once, before the jobs open it
             # from several threads at the same moment.
@@ -267,8 +256,10 @@ class Service:
                 pass
             self._install_signals()
             self.schedule()
-            if self.config.web.enabled:
-                threading.Thread(target=self._web, name="cchc-web", daemon=True).start()
+            for n, companion in enumerate(self.companions):
+                threading.Thread(
+                    target=companion, args=(self.stop,), name=f"cchc-companion-{n}", daemon=True
+                ).start()
             watcher = threading.Thread(target=self._watch_stop, name="cchc-stop", daemon=True)
             watcher.start()
             log.info("cchc run: service started (store %s)", self.config.store.path)
@@ -290,6 +281,10 @@ class Service:
 
 
 def run_service(
-    config: Config, *, stop: threading.Event | None = None, timing: Timing = Timing()
+    config: Config,
+    *,
+    stop: threading.Event | None = None,
+    timing: Timing = Timing(),
+    companions: Sequence[Companion] = (),
 ) -> None:
-    Service(config, stop=stop, timing=timing).run()
+    Service(config, stop=stop, timing=timing, companions=companions).run()

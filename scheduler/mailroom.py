@@ -11,20 +11,21 @@ import base64
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cchc.app import App
+from cchc.core import labels
 from cchc.core.periods import Period, parse_period
+from cchc.exports.compliance import build_period_status_xlsx
 from cchc.mailtext import Renderer
 from cchc.outbox import FlushReport, NewMail, Outbox
-from cchc.tables import DISPOSITION_VI, REASON_VI
+from parsers.outline import load_outline
 from scheduler import plan
 from scheduler.plan import AckFact, PlannedMail
+from store import health
 from store import outbox as store
-
-if TYPE_CHECKING:
-    from cchc.app import App
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,8 +36,6 @@ _TOLD_LEVELS = ("error", "warning")
 
 @lru_cache(maxsize=1)
 def _outline_titles() -> dict[str, str]:
-    from parsers.outline import load_outline
-
     return {s.id: s.title for s in load_outline().sections}
 
 
@@ -156,13 +155,13 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         {
             **m,
             "unit_name": names.get(m["unit"] or "", ""),
-            "disposition_vi": DISPOSITION_VI.get(m["disposition"], m["disposition"]),
+            "disposition_vi": labels.word(labels.DISPOSITION, m["disposition"]),
         }
         for m in app.messages(since)
         if datetime.fromisoformat(m["received_at"]) < until
     ]
     review = [
-        {**r, "reason_vi": REASON_VI.get(r["reason"], r["reason"])}
+        {**r, "reason_vi": labels.word(labels.REASON, r["reason"])}
         for r in app.review()
         if datetime.fromisoformat(r["received_at"])
         < at  # so a replay (--at) shows that day's queue
@@ -189,7 +188,7 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         {**f, "unit_name": names.get(f["unit"] or "", f["from_addr"] or "")}
         for f in store.findings_between(app.db, since.timestamp(), until.timestamp())
     ]
-    health = store.health_since(app.db, at - timedelta(days=1))
+    checks = health.since(app.db, at - timedelta(days=1))
     outbox = Outbox(app.db, cfg.smtp, tz)
     counts = store.status_counts(app.db)
     mail = {
@@ -201,7 +200,7 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
     warnings = []
     if cfg.imap.host:
         stale_after = timedelta(seconds=max(3 * cfg.imap.poll_seconds, 3600))
-        last = health["last_check_ok"]
+        last = checks.last_check_ok
         if last is None:
             warnings.append(
                 "Chưa có lần kiểm tra hộp thư nào thành công: dịch vụ nhận thư có thể chưa chạy."
@@ -210,9 +209,9 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
             warnings.append(
                 f"Hộp thư không được kiểm tra từ {last.astimezone(tz):%H:%M ngày %d/%m/%Y}: dịch vụ nhận thư có thể đã dừng."
             )
-    if health["login_failed"]:
+    if checks.login_failed:
         warnings.append(
-            f"Đăng nhập hộp thư thất bại {len(health['login_failed'])} lần trong ngày: kiểm tra mật khẩu ứng dụng."
+            f"Đăng nhập hộp thư thất bại {checks.login_failures} lần trong ngày: kiểm tra mật khẩu ứng dụng."
         )
     if mail["failed"]:
         warnings.append(
@@ -220,7 +219,7 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         )
     if mail["today"] >= mail["limit"]:
         warnings.append("Đã hết hạn mức gửi thư trong ngày; thư còn lại sẽ gửi vào ngày mai.")
-    errors = health["errors"]
+    errors = checks.errors
     return {
         "day": until.date(),
         "at": at,
@@ -231,8 +230,8 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         "upcoming": upcoming,
         "problems": problems,
         "health": {
-            "last_check_ok": health["last_check_ok"],
-            "login_failed": len(health["login_failed"]),
+            "last_check_ok": checks.last_check_ok,
+            "login_failed": checks.login_failures,
             "errors": len(errors),
             "last_error": errors[-1]["detail"] if errors else None,
         },
@@ -249,8 +248,6 @@ def compose(app: App, renderer: Renderer, mail: PlannedMail) -> NewMail:
     rendered = renderer.render(mail.template, mail.context)
     attachments = []
     if mail.kind == "escalation":
-        from cchc.exports.compliance import build_period_status_xlsx
-
         assert mail.period is not None
         data = build_period_status_xlsx(app, mail.period, mail.context["at"])
         attachments.append(
@@ -316,7 +313,3 @@ def process(
         item["last_error"] = row["last_error"]
         out.append(item)
     return out, report
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""The outbox's SQL, and the few reads the mail planner needs (acks due, digest facts, health).
+"""The outbox's SQL, and the few reads the mail planner needs (acks due, digest facts).
 
 At-most-once sending is a matter of state transitions the database arbitrates:
 `queued` → `sending` (a claim: an UPDATE that only one worker can win) → `sent` | `queued`
@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.repo import rows
+from store.read import rows
 
 
 def utc_iso(moment: datetime) -> str:
@@ -215,41 +215,3 @@ def findings_between(
            ORDER BY m.received_ts, f.id""",
         (since_ts, until_ts),
     )
-
-
-def health_since(db: sqlite_utils.Database, since: datetime) -> dict[str, Any]:
-    """The mailbox side's health rows: last successful check ever, failures since `since`.
-
-    `health.at` is written by the IMAP side as ISO 8601; compared after parsing, since writers
-    may use different offsets.
-    """
-    last_ok = None
-    for (at,) in db.conn.execute(
-        "SELECT at FROM health WHERE kind = 'check_ok' ORDER BY id DESC LIMIT 50"
-    ):
-        moment = _parse(at)
-        if moment and (last_ok is None or moment > last_ok):
-            last_ok = moment
-    recent = []
-    for at, kind, detail in db.conn.execute(
-        "SELECT at, kind, detail FROM health WHERE kind != 'check_ok' ORDER BY id DESC LIMIT 1000"
-    ):
-        moment = _parse(at)
-        if moment and moment >= since:
-            recent.append({"at": moment, "kind": kind, "detail": detail})
-    recent.reverse()
-    return {
-        "last_check_ok": last_ok,
-        "login_failed": [r for r in recent if r["kind"] == "login_failed"],
-        "errors": [r for r in recent if r["kind"] == "error"],
-    }
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

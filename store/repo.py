@@ -1,4 +1,4 @@
-"""Reads and writes of the store. The only module that speaks SQL.
+"""Writes of the store (messages, units, decisions, verdicts) and the reads the pipeline needs.
 
 One transaction per message; idempotency by UNIQUE constraints (the sighting's source, the raw
 SHA-256, the Message-ID): a repeated write is refused by the database, not by a pre-check.
@@ -10,13 +10,14 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from cchc.core.units import Unit, normalise_address
+from cchc.core.verdicts import Verdict
 from store.schema import migrate
 
 
@@ -73,8 +74,6 @@ def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
 
 
 def load_units(db: sqlite_utils.Database) -> list[Unit]:
-    from datetime import date
-
     emails: dict[str, list[str]] = {}
     for address, code in db.conn.execute(
         "SELECT address, unit_code FROM unit_addresses ORDER BY address"
@@ -174,13 +173,11 @@ def store_message(
     msg: NewMessage,
     attachments: list[NewAttachment],
     source: str,
-    extra: Iterable[tuple[str, tuple[Any, ...]]] = (),
 ) -> tuple[int, bool]:
     """Store one message, its attachments, findings and sighting in one transaction.
 
     Returns (message id, True if the message is new). A second sighting of a known message
     (same raw bytes or same Message-ID) only adds the sighting; a known source adds nothing.
-    `extra` statements run in the same transaction (e.g. the mailbox's UID bookkeeping).
     """
     conn = db.conn
     with conn:
@@ -265,18 +262,10 @@ def store_message(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
             (source, ref, msg.raw_sha256, created),
         )
-        for sql, params in extra:
-            conn.execute(sql, params)
     return ref, new
 
 
-def add_sighting(
-    db: sqlite_utils.Database,
-    ref: int,
-    source: str,
-    raw_sha256: str,
-    extra: Iterable[tuple[str, tuple[Any, ...]]] = (),
-) -> None:
+def add_sighting(db: sqlite_utils.Database, ref: int, source: str, raw_sha256: str) -> None:
     """Another sighting of a stored message (same bytes or same Message-ID). A known source
     is refused by its UNIQUE constraint and adds nothing."""
     with db.conn:
@@ -284,8 +273,6 @@ def add_sighting(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
             (source, ref, raw_sha256, now_iso()),
         )
-        for sql, params in extra:
-            db.conn.execute(sql, params)
 
 
 def message_inputs(
@@ -306,12 +293,25 @@ def update_facts(db: sqlite_utils.Database, updates: Iterable[tuple[int, str]]) 
         )
 
 
-def replace_verdicts(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> None:
+def replace_verdicts(db: sqlite_utils.Database, verdicts: Iterable[Verdict]) -> None:
+    """The decisions are derived data: replaced whole, in one transaction."""
     with db.conn:
         db.conn.execute("DELETE FROM verdicts")
         db.conn.executemany(
             "INSERT INTO verdicts (message_ref, disposition, reason, unit, period, match, counts, first_ref) VALUES (?,?,?,?,?,?,?,?)",
-            rows,
+            [
+                (
+                    v.ref,
+                    v.disposition,
+                    v.reason,
+                    v.unit,
+                    v.period,
+                    v.match,
+                    int(v.counts),
+                    v.first_ref,
+                )
+                for v in verdicts
+            ],
         )
 
 
@@ -323,9 +323,3 @@ def record_decision(
             "INSERT INTO review_decisions (message_ref, action, unit_code, decided_by, decided_at) VALUES (?,?,?,?,?)",
             (ref, action, unit, who, now_iso()),
         )
-
-
-def rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    cur = db.conn.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -45,7 +45,7 @@ MIGRATIONS: list[str] = [
         auth TEXT NOT NULL,                -- 'pass' | 'fail' | 'absent'
         auth_detail TEXT,
         problems TEXT NOT NULL DEFAULT '[]',  -- MIME-level problems, JSON list of strings
-        facts TEXT NOT NULL DEFAULT '{}',     -- matching/period facts, JSON (see cchc.facts)
+        facts TEXT NOT NULL DEFAULT '{}',     -- matching/period facts, JSON (see ingest.facts)
         first_source TEXT NOT NULL,
         created_at TEXT NOT NULL
     );

@@ -1,19 +1,19 @@
-"""Read-only queries the staff web page needs beyond `cchc.views`: downloads by hash, the
-review queue's message keys and files, decision history, the outbox and the health table.
+"""Reads the staff web page needs beyond the SPEC §5 views: downloads by hash, raw hashes of
+messages, the decision history and the outbox listing.
 
-Everything here reads; the only writes the page makes go through `App.review_decide`.
+Everything here reads; the only writes the page makes go through the review decisions.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
 
-from cchc.decide import REVIEW_REASONS
-from store.repo import rows
+from store.read import chunks, rows
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 
@@ -42,44 +42,16 @@ def message_by_raw_sha(db: sqlite_utils.Database, digest: str) -> dict[str, Any]
     return found[0] if found else None
 
 
-def raw_hashes(db: sqlite_utils.Database, message_ids: list[str]) -> dict[str, str]:
+def raw_hashes(db: sqlite_utils.Database, message_ids: Sequence[str | None]) -> dict[str, str]:
     """Message-ID → SHA-256 of the stored raw message."""
-    ids = [m for m in message_ids if m]
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    return dict(
-        db.conn.execute(
-            f"SELECT message_id, raw_sha256 FROM messages WHERE message_id IN ({marks})", tuple(ids)
+    out: dict[str, str] = {}
+    for chunk in chunks(sorted({m for m in message_ids if m})):
+        marks = ",".join("?" * len(chunk))
+        out.update(
+            db.conn.execute(
+                f"SELECT message_id, raw_sha256 FROM messages WHERE message_id IN ({marks})", chunk
+            )
         )
-    )
-
-
-def review_keys(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """The queue's messages in the order of `cchc.views.review`, with their internal id and raw
-    hash: a message without a Message-ID can still be decided (by id) and downloaded."""
-    marks = ",".join("?" * len(REVIEW_REASONS))
-    return rows(
-        db,
-        f"""SELECT m.id AS ref, m.message_id, m.raw_sha256 FROM verdicts v JOIN messages m ON m.id = v.message_ref
-            WHERE v.reason IN ({marks}) ORDER BY m.received_ts, m.id""",
-        REVIEW_REASONS,
-    )
-
-
-def attachments_of(db: sqlite_utils.Database, refs: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Files of these messages (so staff can open the document before deciding)."""
-    if not refs:
-        return {}
-    marks = ",".join("?" * len(refs))
-    out: dict[int, list[dict[str, Any]]] = {}
-    for r in rows(
-        db,
-        f"""SELECT message_ref, filename, sha256, size, kind, container FROM attachments
-            WHERE message_ref IN ({marks}) ORDER BY message_ref, position""",
-        tuple(refs),
-    ):
-        out.setdefault(r.pop("message_ref"), []).append(r)
     return out
 
 
@@ -110,36 +82,3 @@ def outbox(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
             to = [r["to_addrs"]] if r["to_addrs"] else []
         r["to"] = to if isinstance(to, list) else [str(to)]
     return out
-
-
-def outbox_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    return dict(db.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
-
-
-def health_latest(db: sqlite_utils.Database) -> dict[str, dict[str, Any] | None]:
-    """The newest row of each health kind (`check_ok`, `login_failed`, `error`)."""
-    out: dict[str, dict[str, Any] | None] = {"check_ok": None, "login_failed": None, "error": None}
-    for r in rows(
-        db,
-        "SELECT h.kind, h.at, h.detail FROM health h WHERE h.id IN (SELECT MAX(id) FROM health GROUP BY kind)",
-    ):
-        out[r["kind"]] = r
-    return out
-
-
-def health_rows(db: sqlite_utils.Database, kind: str, limit: int = 200) -> list[dict[str, Any]]:
-    return rows(
-        db, "SELECT at, detail FROM health WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)
-    )
-
-
-def received_range(db: sqlite_utils.Database) -> tuple[float | None, float | None]:
-    """Epoch seconds of the first and the last received message (None, None when empty)."""
-    first, last = db.conn.execute(
-        "SELECT MIN(received_ts), MAX(received_ts) FROM messages"
-    ).fetchone()
-    return first, last
-
-
-def message_count(db: sqlite_utils.Database) -> int:
-    return int(db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0])

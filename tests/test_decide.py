@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cchc.core.config import CalendarConfig
 from cchc.core.units import Unit
 from cchc.decide import MessageInput, decide
-from cchc.facts import Facts
+from ingest.facts import Facts
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = CalendarConfig()

@@ -25,11 +25,11 @@ from click.testing import CliRunner
 
 from cchc.app import App
 from cchc.cli import cli
+from cchc.core.labels import STATUS
 from cchc.exports.compliance import build_compliance_xlsx, build_period_status_xlsx
 from cchc.exports.narrative import APPENDIX_TITLE, LABEL_STYLE, build_narrative_docx, heading_text
 from cchc.exports.onestop import NO_TABLE, NOT_REPORTED, build_onestop_xlsx
 from cchc.exports.style import safe
-from cchc.tables import STATUS_VI
 from parsers.onestop import load_spec, parse_onestop
 from parsers.outline import load_outline
 from parsers.sheets import read_grids
@@ -221,7 +221,7 @@ def test_compliance_export_agrees_with_status_for_every_period(case_app: App) ->
         first = 3 + i * 4
         for u in status["units"]:
             row = rows[u["name"]]
-            assert row[first] == STATUS_VI[u["status"]][0], (period, u["unit"])
+            assert row[first] == STATUS[u["status"]], (period, u["unit"])
             assert row[first + 1] == _when(u["received_at"])
             assert row[first + 2] == (u["corrections"] if u["received_at"] else None)
             assert row[first + 3] == u["message_id"]
@@ -263,7 +263,7 @@ def test_period_status_export_for_escalations_lists_every_unit(case_app: App) ->
     status = case_app.status("2024-Q3", AT)
     rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
     assert [(r[1], r[3]) for r in rows] == [
-        (u["name"], STATUS_VI[u["status"]][0]) for u in status["units"]
+        (u["name"], STATUS[u["status"]]) for u in status["units"]
     ]
     assert "BÁO CÁO QUÝ III NĂM 2024" in ws["A1"].value and "18/08/2024" in ws["A2"].value
 

@@ -10,17 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from cchc.core import labels
 from cchc.core.config import CalendarConfig
 from cchc.core.errors import CchcError
 from cchc.core.text import fold
 
 KINDS = ("Q1", "H1", "Q3", "Y")
-NAMES = {
-    "Q1": "Báo cáo Quý I",
-    "H1": "Báo cáo 6 tháng",
-    "Q3": "Báo cáo Quý III",
-    "Y": "Báo cáo năm",
-}
 _ID = re.compile(r"^(\d{4})-(Q1|H1|Q3|Y)$")
 
 
@@ -41,8 +36,28 @@ class Period:
     def name(self) -> str:
         """ "Báo cáo Quý I năm 2025", "Báo cáo năm 2025"."""
         if self.kind == "Y":
-            return f"{NAMES['Y']} {self.year}"
-        return f"{NAMES[self.kind]} năm {self.year}"
+            return f"{labels.PERIOD_NAME['Y']} {self.year}"
+        return f"{labels.PERIOD_NAME[self.kind]} năm {self.year}"
+
+    @property
+    def short(self) -> str:
+        """A column heading without the year: "Quý I", "6 tháng", "Cả năm"."""
+        return labels.PERIOD_SHORT[self.kind]
+
+    @property
+    def short_with_year(self) -> str:
+        """A column heading with the year: "Quý I 2025", "Năm 2025"."""
+        return labels.PERIOD_SHORT_YEAR[self.kind].format(year=self.year)
+
+    @property
+    def title(self) -> str:
+        """As a document's title says it: "QUÝ I NĂM 2025", "6 THÁNG ĐẦU NĂM 2025"."""
+        return labels.PERIOD_TITLE[self.kind].format(year=self.year)
+
+    @classmethod
+    def all_of(cls, year: int) -> list[Period]:
+        """The periods of a year, in order."""
+        return [cls(year, i) for i in range(len(KINDS))]
 
     def __str__(self) -> str:
         return self.id

@@ -15,50 +15,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cchc.context import Context
 from cchc.core.errors import CchcError
 from cchc.core.periods import Period
 from cchc.views import latest_of_each_kind
-from store import exports as q
-
-if TYPE_CHECKING:
-    from cchc.app import App
-
-ROMAN = {"Q1": "I", "Q3": "III"}
+from store import read
 
 
-def period_words(period: Period) -> str:
-    """The period as the directive's titles say it: "QUÝ I NĂM 2025", "6 THÁNG ĐẦU NĂM 2025"."""
-    if period.kind in ROMAN:
-        return f"QUÝ {ROMAN[period.kind]} NĂM {period.year}"
-    if period.kind == "H1":
-        return f"6 THÁNG ĐẦU NĂM {period.year}"
-    return f"NĂM {period.year}"
+def fmt_date(moment: datetime, ctx: Context) -> str:
+    return moment.astimezone(ctx.tz).strftime("%d/%m/%Y")
 
 
-def short_period(period: Period) -> str:
-    """Column-header form: "Quý I", "6 tháng", "Quý III", "Năm"."""
-    return {"Q1": "Quý I", "H1": "6 tháng", "Q3": "Quý III", "Y": "Năm"}[period.kind]
-
-
-def fmt_date(moment: datetime, app: App) -> str:
-    return moment.astimezone(app.tz).strftime("%d/%m/%Y")
-
-
-def fmt_time(moment: datetime, app: App) -> str:
+def fmt_time(moment: datetime, ctx: Context) -> str:
     """dd/mm/yyyy HH:MM in office time (UTC+7 for Đắk Song)."""
-    return moment.astimezone(app.tz).strftime("%d/%m/%Y %H:%M")
+    return moment.astimezone(ctx.tz).strftime("%d/%m/%Y %H:%M")
 
 
-def fmt_ts(ts: float | None, app: App) -> str:
-    return "" if ts is None else fmt_time(datetime.fromtimestamp(ts, app.tz), app)
+def fmt_ts(ts: float | None, ctx: Context) -> str:
+    return "" if ts is None else fmt_time(datetime.fromtimestamp(ts, ctx.tz), ctx)
 
 
-def district_name(app: App) -> str:
+def district_name(ctx: Context) -> str:
     """ "UBND huyện Đắk Song" from an office named "Phòng Nội vụ huyện Đắk Song"; the word
     "huyện" alone when the office name does not say which district."""
-    name = app.config.office.name
+    name = ctx.config.office.name
     low = name.lower()
     for word in ("huyện", "thị xã", "thành phố"):
         at = low.find(word)
@@ -112,13 +94,15 @@ class UnitContent:
         ]
 
 
-def unit_contents(app: App, period: Period, at: datetime | None = None) -> dict[str, UnitContent]:
+def unit_contents(
+    ctx: Context, period: Period, at: datetime | None = None
+) -> dict[str, UnitContent]:
     """unit code -> its content for `period`, from messages that arrived before `at` (all when
     None). Only units with at least one counting message appear."""
-    msgs = q.counting_messages(
-        app.db, period=period.id, before_ts=at.timestamp() if at is not None else None
+    msgs = read.counting_messages(
+        ctx.db, period=period.id, before_ts=at.timestamp() if at is not None else None
     )
-    atts = q.attachments_of(app.db, [m["message_ref"] for m in msgs])
+    atts = read.attachments(ctx.db, [m["message_ref"] for m in msgs])
     by_unit: dict[str, UnitContent] = {}
     for m in msgs:
         by_unit.setdefault(m["unit"], UnitContent(m["unit"])).messages.append(m)

@@ -18,21 +18,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cchc import views
+from cchc.context import Context
+from cchc.core import labels
 from cchc.core.errors import CchcError
-from cchc.core.periods import KINDS, Period, parse_period
-from cchc.exports import fmt_date, fmt_time, fmt_ts, short_period, write_bytes
+from cchc.core.periods import Period, parse_period
+from cchc.exports import fmt_date, fmt_time, fmt_ts, write_bytes
 from cchc.exports import style as st
-from cchc.tables import STATUS_VI
 from parsers.outline import load_outline
-from store import exports as q
+from store import read
 
-if TYPE_CHECKING:
-    from cchc.app import App
-
-INACTIVE = "Không phải báo cáo"
-GROUP_VI = {"huyen": "Cấp huyện", "xa": "Cấp xã"}
 SUB_COLUMNS = ("Tình trạng", "Thời điểm nhận", "Số lần bổ sung", "Message-ID")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -48,13 +45,13 @@ def check_year(year: int | str) -> int:
     return value
 
 
-def year_statuses(app: App, year: int, at: datetime) -> list[tuple[Period, dict[str, Any]]]:
+def year_statuses(ctx: Context, year: int, at: datetime) -> list[tuple[Period, dict[str, Any]]]:
     """`App.status` of each period of the year at `at` — the same figures as `cchc status`."""
-    return [(p, app.status(p.id, at)) for p in (Period(year, i) for i in range(len(KINDS)))]
+    return [(p, views.status(ctx, p, at)) for p in Period.all_of(year)]
 
 
 def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
-    label = STATUS_VI[status][0] if status else INACTIVE
+    label = labels.STATUS[status] if status else labels.NOT_EXPECTED
     cell = ws.cell(row=row, column=col, value=label)
     cell.fill = st.STATUS_FILL[status or "inactive"]
     cell.font = st.BOLD if status in ("late", "missing") else st.FONT
@@ -63,7 +60,7 @@ def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
 
 
 def _matrix_sheet(
-    ws: Any, app: App, year: int, at: datetime, statuses: list[tuple[Period, dict[str, Any]]]
+    ws: Any, ctx: Context, year: int, at: datetime, statuses: list[tuple[Period, dict[str, Any]]]
 ) -> None:
     fixed = 3  # STT, Đơn vị, Cấp
     width = fixed + len(SUB_COLUMNS) * len(statuses)
@@ -71,8 +68,8 @@ def _matrix_sheet(
     st.title_row(
         ws,
         2,
-        f"(tài liệu kiểm chứng; {app.config.office.name}; số liệu tính đến "
-        f"{fmt_time(at, app)}, giờ Việt Nam)",
+        f"(tài liệu kiểm chứng; {ctx.config.office.name}; số liệu tính đến "
+        f"{fmt_time(at, ctx)}, giờ Việt Nam)",
         width,
         font=st.ITALIC,
     )
@@ -88,7 +85,7 @@ def _matrix_sheet(
             ws,
             top,
             first,
-            f"{short_period(period)} {year} — hạn: trước 00:00 ngày {fmt_date(due, app)}",
+            f"{period.short_with_year} — hạn: trước 00:00 ngày {fmt_date(due, ctx)}",
         )
         for k, text in enumerate(SUB_COLUMNS):
             if k:
@@ -102,10 +99,12 @@ def _matrix_sheet(
 
     per_period = [{u["unit"]: u for u in data["units"]} for _p, data in statuses]
     listed = {code for entries in per_period for code in entries}
-    units = [u for u in app.units if u.code in listed]
+    units = [u for u in ctx.units if u.code in listed]
     row = top + 2
     for n, unit in enumerate(units, start=1):
-        for c, value in enumerate((n, unit.name, GROUP_VI.get(unit.group, unit.group)), start=1):
+        for c, value in enumerate(
+            (n, unit.name, labels.word(labels.GROUP_SHORT, unit.group)), start=1
+        ):
             cell = ws.cell(row=row, column=c, value=st.safe(value))
             cell.border = st.BORDER
             cell.font = st.FONT
@@ -115,7 +114,7 @@ def _matrix_sheet(
             entry = entries.get(unit.code)
             _status_cell(ws, row, first, entry["status"] if entry else None)
             when = (
-                fmt_time(datetime.fromisoformat(entry["received_at"]), app)
+                fmt_time(datetime.fromisoformat(entry["received_at"]), ctx)
                 if entry and entry["received_at"]
                 else ""
             )
@@ -139,7 +138,7 @@ def _matrix_sheet(
         counts: dict[str, int] = {}
         for u in data["units"]:
             counts[u["status"]] = counts.get(u["status"], 0) + 1
-        text = "; ".join(f"{STATUS_VI[s][0]}: {counts[s]}" for s in STATUS_VI if counts.get(s))
+        text = "; ".join(f"{labels.STATUS[s]}: {counts[s]}" for s in labels.STATUS if counts.get(s))
         ws.cell(row=row, column=first, value=st.safe(text))
         ws.merge_cells(
             start_row=row, start_column=first, end_row=row, end_column=first + len(SUB_COLUMNS) - 1
@@ -183,20 +182,20 @@ EVIDENCE_COLUMNS = (
 )
 
 
-def evidence_rows(app: App, year: int, at: datetime) -> list[dict[str, Any]]:
+def evidence_rows(ctx: Context, year: int, at: datetime) -> list[dict[str, Any]]:
     """Every counting message of the year's periods that arrived before `at`, then each of
     its files: unit, period, received, first/correction, ids, SHA-256, archive path."""
-    names = {u.code: u.name for u in app.units}
-    msgs = q.counting_messages(app.db, year=year, before_ts=at.timestamp())
-    atts = q.attachments_of(app.db, [m["message_ref"] for m in msgs])
+    names = {u.code: u.name for u in ctx.units}
+    msgs = read.counting_messages(ctx.db, year=year, before_ts=at.timestamp())
+    atts = read.attachments(ctx.db, [m["message_ref"] for m in msgs])
     out: list[dict[str, Any]] = []
     for m in msgs:
-        raw_path = app.archive.raw_path(m["raw_sha256"])
+        raw_path = ctx.archive.raw_path(m["raw_sha256"])
         base = {
             "unit": names.get(m["unit"], m["unit"]),
             "unit_code": m["unit"],
             "period": m["period"],
-            "received": fmt_ts(m["received_ts"], app),
+            "received": fmt_ts(m["received_ts"], ctx),
             "first": m["first_ref"] is None,
             "message_id": m["message_id"],
             "from": m["from_addr"],
@@ -212,7 +211,7 @@ def evidence_rows(app: App, year: int, at: datetime) -> list[dict[str, Any]]:
             }
         )
         for a in atts.get(m["message_ref"], []):
-            found = app.archive.find_file(a["sha256"])
+            found = ctx.archive.find_file(a["sha256"])
             name = (
                 a["filename"] if not a["container"] else f"{a['filename']} (trong {a['container']})"
             )
@@ -228,23 +227,14 @@ def evidence_rows(app: App, year: int, at: datetime) -> list[dict[str, Any]]:
     return out
 
 
-KIND_VI = {
-    "message": "Thư",
-    "outline": "Báo cáo (Phụ lục 1)",
-    "onestop": "Biểu số liệu (Phụ lục 2)",
-    "other": "Tệp khác",
-    "unparseable": "Không đọc được",
-}
-
-
-def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
+def _evidence_sheet(ws: Any, ctx: Context, year: int, at: datetime) -> None:
     width = len(EVIDENCE_COLUMNS)
     st.title_row(ws, 1, f"DANH SÁCH BÁO CÁO CCHC ĐÃ NHẬN NĂM {year}", width)
     st.title_row(
         ws,
         2,
         f"(mỗi thư và từng tệp đính kèm, kèm mã băm SHA-256 và nơi lưu trong kho "
-        f"{app.archive.root}; tính đến {fmt_time(at, app)})",
+        f"{ctx.archive.root}; tính đến {fmt_time(at, ctx)})",
         width,
         font=st.ITALIC,
     )
@@ -253,7 +243,7 @@ def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
         st.header_cell(ws, top, c, text)
     row = top + 1
     n = 0
-    for item in evidence_rows(app, year, at):
+    for item in evidence_rows(ctx, year, at):
         is_message = item["kind"] == "message"
         n += is_message
         values = [
@@ -266,7 +256,7 @@ def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
             item["from"] if is_message else None,
             item["subject"] if is_message else None,
             item["file"],
-            KIND_VI.get(item["kind"], item["kind"]),
+            labels.word(labels.ATTACHMENT_KIND, item["kind"]),
             item["sha256"],
             item["path"],
         ]
@@ -283,28 +273,28 @@ def _evidence_sheet(ws: Any, app: App, year: int, at: datetime) -> None:
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
 
 
-def build_compliance_xlsx(app: App, year: int, at: datetime | None = None) -> bytes:
+def build_compliance_xlsx(ctx: Context, year: int, at: datetime | None = None) -> bytes:
     """The year's unit × period matrix and the evidence list, as .xlsx bytes (at `at`, default now)."""
     year = check_year(year)
-    at = at or datetime.now(app.tz)
+    at = at or datetime.now(ctx.tz)
     wb = st.new_workbook()
     ws = wb.active
     ws.title = "Theo dõi nộp báo cáo"
-    _matrix_sheet(ws, app, year, at, year_statuses(app, year, at))
-    _evidence_sheet(wb.create_sheet("Danh sách báo cáo đã nhận"), app, year, at)
+    _matrix_sheet(ws, ctx, year, at, year_statuses(ctx, year, at))
+    _evidence_sheet(wb.create_sheet("Danh sách báo cáo đã nhận"), ctx, year, at)
     return st.to_bytes(wb)
 
 
-def write_compliance(app: App, year: int, path: str | Path, at: datetime | None = None) -> Path:
-    return write_bytes(build_compliance_xlsx(app, year, at), path)
+def write_compliance(ctx: Context, year: int, path: str | Path, at: datetime | None = None) -> Path:
+    return write_bytes(build_compliance_xlsx(ctx, year, at), path)
 
 
-def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = None) -> bytes:
+def build_period_status_xlsx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
     """One period's status at `at` (default now), every unit with its status, arrival, missing
     outline sections and table errors: the attachment of an escalation mail."""
     period = parse_period(period_id)
-    at = at or datetime.now(app.tz)
-    data = app.status(period.id, at)
+    at = at or datetime.now(ctx.tz)
+    data = views.status(ctx, period, at)
     due = datetime.fromisoformat(data["due"])
     columns = (
         "STT",
@@ -325,7 +315,7 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
     st.title_row(
         ws,
         2,
-        f"(hạn: trước 00:00 ngày {fmt_date(due, app)}; tính đến {fmt_time(at, app)})",
+        f"(hạn: trước 00:00 ngày {fmt_date(due, ctx)}; tính đến {fmt_time(at, ctx)})",
         width,
         font=st.ITALIC,
     )
@@ -341,9 +331,9 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
         values = [
             n,
             u["name"],
-            GROUP_VI.get(u["group"], u["group"]),
+            labels.word(labels.GROUP_SHORT, u["group"]),
             None,
-            fmt_time(datetime.fromisoformat(u["received_at"]), app) if u["received_at"] else None,
+            fmt_time(datetime.fromisoformat(u["received_at"]), ctx) if u["received_at"] else None,
             u["corrections"] if u["received_at"] else None,
             "\n".join(f"{sid} {titles.get(sid, '')}".strip() for sid in u["outline_missing"])
             or None
@@ -360,7 +350,7 @@ def build_period_status_xlsx(app: App, period_id: str, at: datetime | None = Non
         _status_cell(ws, row, 4, u["status"])
         row += 1
     row += 1
-    summary = "; ".join(f"{STATUS_VI[s][0]}: {counts[s]}" for s in STATUS_VI if counts.get(s))
+    summary = "; ".join(f"{labels.STATUS[s]}: {counts[s]}" for s in labels.STATUS if counts.get(s))
     st.title_row(
         ws,
         row,

@@ -27,16 +27,16 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from cchc import views
+from cchc.context import Context
+from cchc.core import labels
 from cchc.core.periods import Period, parse_period
-from cchc.exports import UnitContent, fmt_time, period_words, unit_contents, write_bytes
-from cchc.tables import STATUS_VI
+from cchc.exports import UnitContent, fmt_time, unit_contents, write_bytes
 from parsers.outline import OutlineSpec, Section, load_outline
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
     from docx.text.paragraph import Paragraph
-
-    from cchc.app import App
 
 FONT_NAME = "Times New Roman"
 LABEL_STYLE = "Tên đơn vị"
@@ -135,13 +135,13 @@ def _missing_text(content: UnitContent | None, titles: dict[str, str]) -> str:
 
 
 def build_narrative_document(
-    app: App, period: Period, at: datetime | None = None
+    ctx: Context, period: Period, at: datetime | None = None
 ) -> DocumentObject:
-    at = at or datetime.now(app.tz)
+    at = at or datetime.now(ctx.tz)
     spec = load_outline()
-    status = app.status(period.id, at)
-    contents = unit_contents(app, period, at)
-    names = {u.code: u.name for u in app.units}
+    status = views.status(ctx, period, at)
+    contents = unit_contents(ctx, period, at)
+    names = {u.code: u.name for u in ctx.units}
     order = [u["unit"] for u in status["units"]]
     # units that reported although not expected this period still have their text shown
     order += [code for code in contents if code not in order]
@@ -150,12 +150,12 @@ def build_narrative_document(
 
     doc = _document()
     _centered(doc, "TỔNG HỢP BÁO CÁO CẢI CÁCH HÀNH CHÍNH", bold=True, size=14)
-    _centered(doc, period_words(period), bold=True, size=14)
+    _centered(doc, period.title, bold=True, size=14)
     _centered(
         doc,
         f"(Nội dung báo cáo theo đề cương Phụ lục 1 của {len(with_text)}/{len(status['units'])} "
-        f"đơn vị, lấy từ báo cáo mới nhất nhận qua thư điện tử trước {fmt_time(at, app)}; "
-        f"{app.config.office.name} tổng hợp)",
+        f"đơn vị, lấy từ báo cáo mới nhất nhận qua thư điện tử trước {fmt_time(at, ctx)}; "
+        f"{ctx.config.office.name} tổng hợp)",
         italic=True,
     )
     for section in spec.sections:
@@ -186,11 +186,11 @@ def build_narrative_document(
     for n, code in enumerate(order, start=1):
         content = contents.get(code)
         entry = by_code.get(code)
-        state = STATUS_VI[entry["status"]][0] if entry else "Không phải báo cáo kỳ này"
+        state = labels.STATUS[entry["status"]] if entry else "Không phải báo cáo kỳ này"
         used = ""
         if content and content.outline_message:
             used = fmt_time(
-                datetime.fromtimestamp(content.outline_message["received_ts"], app.tz), app
+                datetime.fromtimestamp(content.outline_message["received_ts"], ctx.tz), ctx
             )
             if content.outline_message["first_ref"] is not None:
                 used += " (bổ sung)"
@@ -210,13 +210,15 @@ def build_narrative_document(
     return doc
 
 
-def build_narrative_docx(app: App, period_id: str, at: datetime | None = None) -> bytes:
+def build_narrative_docx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
     """The compiled narrative of a period as .docx bytes (messages before `at`, default now)."""
-    doc = build_narrative_document(app, parse_period(period_id), at)
+    doc = build_narrative_document(ctx, parse_period(period_id), at)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
-def write_narrative(app: App, period_id: str, path: str | Path, at: datetime | None = None) -> Path:
-    return write_bytes(build_narrative_docx(app, period_id, at), path)
+def write_narrative(
+    ctx: Context, period_id: str, path: str | Path, at: datetime | None = None
+) -> Path:
+    return write_bytes(build_narrative_docx(ctx, period_id, at), path)

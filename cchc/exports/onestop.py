@@ -35,25 +35,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cchc import views
+from cchc.context import Context
 from cchc.core.errors import CchcError
 from cchc.core.periods import Period, parse_period
 from cchc.exports import (
     UnitContent,
     district_name,
     fmt_time,
-    period_words,
     unit_contents,
     write_bytes,
 )
 from cchc.exports import style as st
 from parsers.onestop import OnestopSpec, load_spec
-
-if TYPE_CHECKING:
-    from cchc.app import App
 
 Number = int | float
 Values = dict[str, Number | None]
@@ -176,12 +174,12 @@ def _unit_note(content: UnitContent | None) -> str:
     return ". ".join(notes)
 
 
-def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExport:
+def collect(ctx: Context, period: Period, at: datetime | None = None) -> OnestopExport:
     """The figures of the table: each active unit's latest one-stop table, per SPEC §3."""
-    at = at or datetime.now(app.tz)
-    status = app.status(period.id, at)
-    contents = unit_contents(app, period, at)
-    names = {u.code: u.name for u in app.units}
+    at = at or datetime.now(ctx.tz)
+    status = views.status(ctx, period, at)
+    contents = unit_contents(ctx, period, at)
+    names = {u.code: u.name for u in ctx.units}
     huyen: list[Block] = []
     communes: list[Block] = []
     pooled: list[dict[str, Any]] = []
@@ -207,11 +205,11 @@ def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExpo
                     flagged.append(block.name)
         else:
             communes.append(block)
-    chosen = app.config.export.district_unit
+    chosen = ctx.config.export.district_unit
     if chosen:
         if chosen not in names:
             raise CchcError(
-                f"export.district_unit: no unit {chosen!r} in the unit list ({app.config.path})"
+                f"export.district_unit: no unit {chosen!r} in the unit list ({ctx.config.path})"
             )
         content = contents.get(chosen)
         pooled = content.table_rows if content else []
@@ -234,7 +232,7 @@ def collect(app: App, period: Period, at: datetime | None = None) -> OnestopExpo
         parts.append("biểu có lỗi: " + ", ".join(flagged))
     if folded or folded_any:
         parts.append("dòng không tách cơ chế được cộng vào “một cửa”")
-    district = Block(district_name(app), district_lines, "; ".join(parts), with_table)
+    district = Block(district_name(ctx), district_lines, "; ".join(parts), with_table)
     return OnestopExport(
         period, at, district, huyen, communes, {u["unit"]: u["status"] for u in status["units"]}
     )
@@ -360,17 +358,17 @@ def _widths(spec: OnestopSpec) -> list[float]:
     return out
 
 
-def _footnotes(data: OnestopExport, app: App) -> list[str]:
+def _footnotes(data: OnestopExport, ctx: Context) -> list[str]:
     return [
         "Ghi chú: (9) = [(6) + (7)] / [(6) + (7) + (8)] × 100, do hệ thống tính lại từ số hồ sơ; "
         "các dòng tổng, dòng cộng nhóm là tổng các dòng số liệu.",
         f"Số liệu lấy từ biểu Phụ lục 2 mới nhất của mỗi đơn vị nhận qua thư điện tử trước "
-        f"{fmt_time(data.at, app)}. {NOT_REPORTED}: đơn vị chưa gửi báo cáo; "
+        f"{fmt_time(data.at, ctx)}. {NOT_REPORTED}: đơn vị chưa gửi báo cáo; "
         f"{NO_TABLE}: đơn vị đã gửi báo cáo nhưng không có biểu số liệu.",
     ]
 
 
-def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
+def build_onestop_workbook(ctx: Context, data: OnestopExport) -> Any:
     spec = load_spec()
     groups = {g.id: g.title for g in spec.groups}
     wb = st.new_workbook()
@@ -381,11 +379,11 @@ def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
         [
             ("Phụ lục 2", st.BOLD),
             (
-                f"KẾT QUẢ THỰC HIỆN CƠ CHẾ MỘT CỬA, MỘT CỬA LIÊN THÔNG {period_words(data.period)}",
+                f"KẾT QUẢ THỰC HIỆN CƠ CHẾ MỘT CỬA, MỘT CỬA LIÊN THÔNG {data.period.title}",
                 st.TITLE,
             ),
             (
-                f"({data.district.name}; {data.period.name}; tổng hợp lúc {fmt_time(data.at, app)})",
+                f"({data.district.name}; {data.period.name}; tổng hợp lúc {fmt_time(data.at, ctx)})",
                 st.ITALIC,
             ),
         ]
@@ -400,14 +398,14 @@ def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
     commune_lines = [v for b in data.communes for v in b.lines.values()]
     sheet.line("", f"Cộng nhóm {GROUP_COMMUNE}", _sum(commune_lines), kind="total")
     sheet.line("", "TỔNG CỘNG", data.grand_total, kind="total")
-    sheet.finish(_footnotes(data, app), _widths(spec))
+    sheet.finish(_footnotes(data, ctx), _widths(spec))
 
     detail = _Sheet(wb.create_sheet("Chi tiết cấp huyện"), spec)
     detail.titles(
         [
             ("Phụ lục 2", st.BOLD),
             (
-                f"CHI TIẾT SỐ LIỆU CÁC PHÒNG, BAN, ĐƠN VỊ THUỘC HUYỆN {period_words(data.period)}",
+                f"CHI TIẾT SỐ LIỆU CÁC PHÒNG, BAN, ĐƠN VỊ THUỘC HUYỆN {data.period.title}",
                 st.TITLE,
             ),
             (
@@ -420,20 +418,20 @@ def build_onestop_workbook(app: App, data: OnestopExport) -> Any:
     for i, block in enumerate(data.huyen, start=1):
         detail.block(str(i), block)
     detail.line("", "TỔNG CỘNG", data.district.total or _sum([]), kind="total")
-    detail.finish(_footnotes(data, app), _widths(spec))
+    detail.finish(_footnotes(data, ctx), _widths(spec))
     return wb
 
 
-def build_onestop_xlsx(app: App, period_id: str, at: datetime | None = None) -> bytes:
+def build_onestop_xlsx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
     """The consolidated Phụ lục 2 of a period as .xlsx bytes (messages before `at`, default now)."""
-    data = collect(app, parse_period(period_id), at)
-    return st.to_bytes(build_onestop_workbook(app, data))
+    data = collect(ctx, parse_period(period_id), at)
+    return st.to_bytes(build_onestop_workbook(ctx, data))
 
 
 def write_onestop(
-    app: App, period_id: str, path: str | Path, at: datetime | None = None
+    ctx: Context, period_id: str, path: str | Path, at: datetime | None = None
 ) -> OnestopExport:
     """Write the table to `path`; returns the figures (for the command's summary)."""
-    data = collect(app, parse_period(period_id), at)
-    write_bytes(st.to_bytes(build_onestop_workbook(app, data)), path)
+    data = collect(ctx, parse_period(period_id), at)
+    write_bytes(st.to_bytes(build_onestop_workbook(ctx, data)), path)
     return data

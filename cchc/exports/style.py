@@ -35,7 +35,7 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 GROUP_FILL = PatternFill("solid", fgColor="EDEDED")
 TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
 
-# status -> fill colour; the words are cchc.tables.STATUS_VI
+# status -> fill colour; the words are cchc.core.labels.STATUS
 STATUS_FILL = {
     "on_time": PatternFill("solid", fgColor="C6EFCE"),
     "late": PatternFill("solid", fgColor="FFEB9C"),

@@ -1,20 +1,22 @@
-"""The three export buttons: the same library functions as `cchc export`, into bytes.
+"""The export buttons: the same library functions as `cchc export`, into bytes.
 
 The files are built in memory and sent as they are: nothing from the request becomes a path.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from cchc.core.errors import CchcError
+from cchc.context import Context
+from cchc.exports.compliance import build_compliance_xlsx
+from cchc.exports.narrative import build_narrative_docx
+from cchc.exports.onestop import build_onestop_xlsx
 
-
-class ExportUnavailable(CchcError):
-    """This export is not installed in this build."""
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,26 @@ class Export:
     ext: str
     label: str  # the button, in Vietnamese
     stem: str  # the download's file name, before the period/year
+    build: Callable[[Context, str | int], bytes]  # (context, period id | year) -> file bytes
 
     def filename(self, arg: str) -> str:
         return f"{self.stem} {arg}.{self.ext}"
 
     @property
     def media_type(self) -> str:
-        return {
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }[self.ext]
+        return MEDIA_TYPES[self.ext]
+
+
+def _onestop(ctx: Context, arg: str | int) -> bytes:
+    return build_onestop_xlsx(ctx, str(arg))
+
+
+def _narrative(ctx: Context, arg: str | int) -> bytes:
+    return build_narrative_docx(ctx, str(arg))
+
+
+def _compliance(ctx: Context, arg: str | int) -> bytes:
+    return build_compliance_xlsx(ctx, int(arg))
 
 
 EXPORTS: dict[str, Export] = {
@@ -43,6 +55,7 @@ EXPORTS: dict[str, Export] = {
         "xlsx",
         "Bảng tổng hợp Phụ lục 2 (một cửa)",
         "Tong hop Phu luc 2 - mot cua",
+        _onestop,
     ),
     "narrative": Export(
         "narrative",
@@ -50,6 +63,7 @@ EXPORTS: dict[str, Export] = {
         "docx",
         "Tổng hợp báo cáo theo đề cương (Phụ lục 1)",
         "Tong hop bao cao CCHC",
+        _narrative,
     ),
     "compliance": Export(
         "compliance",
@@ -57,42 +71,11 @@ EXPORTS: dict[str, Export] = {
         "xlsx",
         "Bảng theo dõi nộp báo cáo cả năm",
         "Theo doi nop bao cao CCHC",
+        _compliance,
     ),
 }
 
 
-# Each export's library function: `cchc.exports.<module>.<function>(app, period_id | year) -> bytes`,
-# the same ones `cchc export` writes to a file.
-_FUNCTIONS = {
-    "onestop": ("cchc.exports.onestop", "build_onestop_xlsx"),
-    "narrative": ("cchc.exports.narrative", "build_narrative_docx"),
-    "compliance": ("cchc.exports.compliance", "build_compliance_xlsx"),
-}
-
-
-def _function(kind: str) -> Callable[..., bytes]:
-    module_name, name = _FUNCTIONS[kind]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ExportUnavailable(f"export {kind!r} is not available in this build: {exc}") from exc
-    fn = getattr(module, name, None)
-    if not callable(fn):
-        raise ExportUnavailable(f"{module_name} has no {name}")
-    return fn
-
-
-def available(kind: str) -> bool:
-    try:
-        _function(kind)
-    except ExportUnavailable:
-        return False
-    return True
-
-
-def build(app: Any, kind: str, arg: str | int) -> bytes:
+def build(ctx: Context, kind: str, arg: str | int) -> bytes:
     """Run export `kind` for a period id (or a year) and return the file's bytes."""
-    data = _function(kind)(app, arg)
-    if not isinstance(data, bytes | bytearray):
-        raise ExportUnavailable(f"export {kind!r} returned {type(data).__name__}, not bytes")
-    return bytes(data)
+    return EXPORTS[kind].build(ctx, arg)

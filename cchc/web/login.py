@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,9 +19,7 @@ from cchc.web.security import (
     safe_next,
     token_ok,
 )
-
-if TYPE_CHECKING:
-    from cchc.web.app import Web
+from cchc.web.site import Web
 
 log = logging.getLogger(__name__)
 

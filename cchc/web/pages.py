@@ -11,27 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cchc.core import labels
 from cchc.core.periods import Period
-from cchc.tables import DISPOSITION_VI, REASON_VI, STATUS_VI
 
-STATUS_LABEL = {k: v[0] for k, v in STATUS_VI.items()}
-GROUP_LABEL = {"huyen": "Phòng, ban, đơn vị thuộc huyện", "xa": "UBND các xã, thị trấn"}
-KIND_LABEL = {
-    "outline": "Báo cáo (Phụ lục 1)",
-    "onestop": "Bảng một cửa (Phụ lục 2)",
-    "other": "Tệp khác",
-    "unparseable": "Không đọc được",
-}
-MATCH_LABEL = {"address": "theo địa chỉ thư", "content": "theo nội dung (địa chỉ lạ)"}
-ACTION_LABEL = {"assign": "Gán đơn vị", "approve": "Chấp nhận", "reject": "Loại"}
-LEVEL_LABEL = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Ghi chú"}
-MAIL_KIND_LABEL = {
-    "ack": "Xác nhận đã nhận",
-    "reminder": "Nhắc hạn",
-    "escalation": "Báo cáo đơn vị chậm/thiếu",
-    "digest": "Bản tin hằng ngày",
-}
-SHORT_PERIOD = {"Q1": "Quý I", "H1": "6 tháng", "Q3": "Quý III", "Y": "Cả năm"}
 REVIEW_HINT = {
     "content_match": "Thư gửi từ địa chỉ lạ; đơn vị được nhận ra qua nội dung. Chấp nhận nếu đúng, "
     "hoặc Gán để ghi nhớ địa chỉ này cho lần sau.",
@@ -41,13 +23,7 @@ REVIEW_HINT = {
     "unparseable": "Báo cáo vẫn được tính theo thời điểm nhận; cần đề nghị đơn vị gửi lại bản đọc được.",
     "no_attachment": "Đơn vị báo đã gửi nhưng thư không có tệp đính kèm. Chấp nhận để bỏ khỏi danh sách.",
 }
-OUTBOX_STATUS = (
-    ("queued", "Đang chờ gửi"),
-    ("sending", "Đang gửi"),
-    ("failed", "Gửi lỗi"),
-    ("sent", "Đã gửi"),
-)
-__all__ = ["DISPOSITION_VI", "REASON_VI"]
+OUTBOX_STATUS = ("queued", "sending", "failed", "sent")  # the outbox page's sections, in order
 
 
 def when(iso: str | None, tz: ZoneInfo, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -78,7 +54,7 @@ def period_label(period: Period) -> str:
 
 
 def year_periods(year: int) -> list[Period]:
-    return [Period(year, i) for i in range(4)]
+    return Period.all_of(year)
 
 
 @dataclass
@@ -102,10 +78,10 @@ def matrix(year: int, statuses: list[dict[str, Any]], units: list[Any]) -> Matri
     by_period = [{u["unit"]: u for u in st["units"]} for st in statuses]
     heads = []
     for st in statuses:
-        counts = {k: 0 for k in STATUS_LABEL}
+        counts = dict.fromkeys(labels.STATUS, 0)
         for u in st["units"]:
             counts[u["status"]] += 1
-        short = SHORT_PERIOD.get(st["period"].partition("-")[2], st["period"])
+        short = labels.word(labels.PERIOD_SHORT, st["period"].partition("-")[2])
         heads.append({"id": st["period"], "short": short, "due": st["due"], "counts": counts})
     out = Matrix(year, heads)
     grouped: dict[str, list[MatrixRow]] = {}
@@ -116,7 +92,7 @@ def matrix(year: int, statuses: list[dict[str, Any]], units: list[Any]) -> Matri
         grouped.setdefault(unit.group, []).append(
             MatrixRow(unit.code, unit.name, unit.group, cells)
         )
-    order = list(GROUP_LABEL) + sorted(set(grouped) - set(GROUP_LABEL))
+    order = list(labels.GROUP) + sorted(set(grouped) - set(labels.GROUP))
     out.groups = [(g, grouped[g]) for g in order if g in grouped]
     return out
 

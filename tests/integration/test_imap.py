@@ -25,7 +25,9 @@ from cchc.core.config import ImapConfig
 from cchc.core.errors import MailboxError
 from ingest.imap import FetchedMessage, ImapMailbox, MailboxLoginError
 from ingest.oauth import TokenProvider
+from ingest.poll import one_by_one, poll
 from integration.dovecot import PASSWORD, USER, Dovecot
+from store import health
 from store.mailbox import MailboxStateStore
 from store.schema import migrate
 
@@ -102,7 +104,7 @@ def test_poll_fetches_every_message_read_only_and_keeps_flags(
     before = flags(dovecot)
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
-        result = box.poll(store, sink)
+        result = poll(box, store, one_by_one(sink))
     assert result.fetched == 25 and len(sink.by_sha) == 25
     assert flags(dovecot) == before
     got = sorted(m.internaldate for m in sink.by_sha.values())
@@ -122,12 +124,12 @@ def test_second_poll_fetches_nothing_and_issues_no_search(
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(12)])
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
         assert box.client is not None
         searched: list[object] = []
         real_search = box.client.search
         box.client.search = lambda *a, **k: searched.append(a) or real_search(*a, **k)  # type: ignore[method-assign]
-        again = box.poll(store, sink)
+        again = poll(box, store, one_by_one(sink))
     assert again.fetched == 0 and again.nothing_new
     assert searched == []  # UIDNEXT said it all: O(1) in the mailbox size
     assert max(sink.calls.values()) == 1
@@ -137,12 +139,12 @@ def test_messages_appended_later_are_picked_up(dovecot: Dovecot, store: MailboxS
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(3)])
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
-        assert box.poll(store, sink).fetched == 3
+        assert poll(box, store, one_by_one(sink)).fetched == 3
         dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(3, 5)])
-        assert box.poll(store, sink).fetched == 2
+        assert poll(box, store, one_by_one(sink)).fetched == 2
     with ImapMailbox(config(dovecot)) as box:  # and across connections
         dovecot.append("INBOX", [(make_message(5), stamped(5))])
-        assert box.poll(store, sink).fetched == 1
+        assert poll(box, store, one_by_one(sink)).fetched == 1
     assert len(sink.by_sha) == 6 and max(sink.calls.values()) == 1
 
 
@@ -155,12 +157,12 @@ def test_uidvalidity_change_rescans_without_loss_or_double(
     sink = Sink()
     cfg = config(dovecot, folder="Reports")
     with ImapMailbox(cfg) as box:
-        first = box.poll(store, sink)
+        first = poll(box, store, one_by_one(sink))
     dovecot.recreate_folder("Reports")
     dovecot.append("Reports", [(make_message(8), stamped(8))])
     with ImapMailbox(cfg) as box:
-        second = box.poll(store, sink)
-        third = box.poll(store, sink)
+        second = poll(box, store, one_by_one(sink))
+        third = poll(box, store, one_by_one(sink))
     assert second.rescan and second.uidvalidity != first.uidvalidity
     assert second.fetched == 9  # everything re-read: no message lost
     assert len(sink.by_sha) == 9  # ... and by content none doubled
@@ -184,13 +186,13 @@ def test_server_stopped_mid_ingest_then_next_run_completes_once(
 
     sink.hook = stop_after_15
     with ImapMailbox(config(dovecot)) as box, pytest.raises(MailboxError):
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
     sink.hook = None
     state = store.load(f"{USER}@127.0.0.1", "INBOX")
     assert state is not None and state.last_uid == 20  # the batch in hand was finished
     dovecot.start()
     with ImapMailbox(config(dovecot)) as box:
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
     assert len(sink.by_sha) == 45
     assert set(sink.calls.values()) == {1}
 
@@ -202,10 +204,10 @@ def test_connection_dropped_during_fetch_is_a_mailbox_error(
     sink = Sink()
     sink.hook = lambda msg: msg.uid == 5 and dovecot.kill_connections()
     with ImapMailbox(config(dovecot)) as box, pytest.raises(MailboxError):
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
     sink.hook = None
     with ImapMailbox(config(dovecot)) as box:
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
     assert len(sink.by_sha) == 30 and set(sink.calls.values()) == {1}
 
 
@@ -214,7 +216,7 @@ def test_idle_reports_a_new_message_within_seconds(
 ) -> None:
     sink = Sink()
     with ImapMailbox(config(dovecot)) as box:
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
         assert box.supports_idle
         timer = threading.Timer(
             0.5, lambda: dovecot.append("INBOX", [(make_message(1), stamped(1))])
@@ -225,13 +227,13 @@ def test_idle_reports_a_new_message_within_seconds(
         waited = time.monotonic() - started
         timer.join()
         assert changed and waited < 5
-        assert box.poll(store, sink).fetched == 1
+        assert poll(box, store, one_by_one(sink)).fetched == 1
 
 
 def test_idle_returns_when_stopped(dovecot: Dovecot, store: MailboxStateStore) -> None:
     stop = threading.Event()
     with ImapMailbox(config(dovecot)) as box:
-        box.poll(store, Sink())
+        poll(box, store, one_by_one(Sink()))
         threading.Timer(0.3, stop.set).start()
         started = time.monotonic()
         assert box.wait(60, stop=stop) is False
@@ -252,7 +254,7 @@ def test_backlog_is_fetched_in_bounded_batches(dovecot: Dovecot, store: MailboxS
 
     with ImapMailbox(config(dovecot, batch_size=1000), max_batch_bytes=1_000_000) as box:
         tracemalloc.start()
-        box.poll(store, handler)
+        poll(box, store, one_by_one(handler))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert count == 60
@@ -265,7 +267,7 @@ def test_a_25_mb_message_arrives_whole(dovecot: Dovecot, store: MailboxStateStor
     sink = Sink()
     with ImapMailbox(config(dovecot, batch_size=50)) as box:
         tracemalloc.start()
-        box.poll(store, sink)
+        poll(box, store, one_by_one(sink))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert hashlib.sha256(big).hexdigest() in sink.by_sha and len(sink.by_sha) == 2
@@ -285,7 +287,7 @@ def test_tls_modes(dovecot: Dovecot, store: MailboxStateStore, security: str) ->
     with ImapMailbox(
         config(dovecot, security=security, port=port), ssl_context=dovecot.ssl_context()
     ) as box:
-        assert box.poll(store, sink).fetched == 1
+        assert poll(box, store, one_by_one(sink)).fetched == 1
 
 
 def test_processed_folder_moves_only_stored_mail_and_keeps_it_unread(
@@ -296,9 +298,9 @@ def test_processed_folder_moves_only_stored_mail_and_keeps_it_unread(
         c.create_folder("Processed")
     sink = Sink()
     with ImapMailbox(config(dovecot, processed_folder="Processed")) as box:
-        assert box.poll(store, sink).fetched == 15
+        assert poll(box, store, one_by_one(sink)).fetched == 15
         dovecot.append("INBOX", [(make_message(99), stamped(99))])
-        assert box.poll(store, sink).fetched == 1
+        assert poll(box, store, one_by_one(sink)).fetched == 1
     assert flags(dovecot, "INBOX") == {}
     moved = flags(dovecot, "Processed")
     assert len(moved) == 16 and all(b"\\Seen" not in f for f in moved.values())
@@ -309,17 +311,17 @@ def test_processed_label_on_non_gmail_adds_a_keyword_only(
 ) -> None:
     dovecot.append("INBOX", [(make_message(n), stamped(n)) for n in range(3)])
     with ImapMailbox(config(dovecot, processed_label="cchc/da xu ly")) as box:
-        box.poll(store, Sink())
+        poll(box, store, one_by_one(Sink()))
     assert all(f == (b"cchc_da_xu_ly",) for f in flags(dovecot).values())
 
 
 def test_health_keeps_only_the_latest_check(store: MailboxStateStore) -> None:
-    store.record("check_ok", "a@h", at=datetime(2025, 1, 1, tzinfo=UTC))
-    store.record("check_ok", "a@h", at=datetime(2025, 1, 2, tzinfo=UTC))
-    store.record("login_failed", "refused", at=datetime(2025, 1, 3, tzinfo=UTC))
-    assert store.last_check("a@h") == "2025-01-02T00:00:00+00:00"
-    health = store.health_since(datetime(2024, 12, 31, tzinfo=UTC))
-    assert health["login_failures"] == 1 and health["last_problem"]["kind"] == "login_failed"
+    health.record(store.db, "check_ok", "a@h", at=datetime(2025, 1, 1, tzinfo=UTC))
+    health.record(store.db, "check_ok", "a@h", at=datetime(2025, 1, 2, tzinfo=UTC))
+    health.record(store.db, "login_failed", "refused", at=datetime(2025, 1, 3, tzinfo=UTC))
+    assert health.last_check(store.db, "a@h") == "2025-01-02T00:00:00+00:00"
+    since = health.since(store.db, datetime(2024, 12, 31, tzinfo=UTC))
+    assert since.login_failures == 1 and since.last_problem["kind"] == "login_failed"
     assert (
         store.conn.execute("SELECT count(*) FROM health WHERE kind='check_ok'").fetchone()[0] == 1
     )
@@ -376,7 +378,7 @@ def test_xoauth2_login_refreshes_a_refused_token_once(
         )
         dovecot.append("INBOX", [(make_message(1), stamped(1))])
         with ImapMailbox(cfg) as box:
-            assert box.poll(store, Sink()).fetched == 1
+            assert poll(box, store, one_by_one(Sink())).fetched == 1
             assert box.tokens is not None and box.tokens.refreshes == 2
         assert _TokenEndpoint.forms[0]["refresh_token"] == ["r-tok"]
         assert "method=XOAUTH2" in dovecot.log()
@@ -403,4 +405,4 @@ def test_a_missing_folder_names_the_key(dovecot: Dovecot, store: MailboxStateSto
         ImapMailbox(config(dovecot, folder="Khong co")) as box,
         pytest.raises(MailboxError, match="imap.folder"),
     ):
-        box.poll(store, Sink())
+        poll(box, store, one_by_one(Sink()))

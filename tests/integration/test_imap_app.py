@@ -33,7 +33,7 @@ from cchc.core.config import load_config
 from cchc.mailbox import ingest_mailbox, run_mailbox_loop
 from ingest.mime import parse_message
 from integration.dovecot import PASSWORD, USER, Dovecot
-from store.mailbox import MailboxStateStore
+from store import health
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ def test_case_ingested_from_the_mailbox_equals_the_file_import(
         flags_before = c.fetch(c.search("ALL"), ["FLAGS"])
     app = open_app(imap_config(tmp_path, case_mailbox))
     try:
-        report = ingest_mailbox(app, progress=False)
+        report = ingest_mailbox(app)
         assert report.fetched == len(message_files())
         case = expected()
         at = datetime.fromisoformat(case["at"])
@@ -99,9 +99,9 @@ def test_case_ingested_from_the_mailbox_equals_the_file_import(
             assert app.status(period, at) == case_app.status(period, at), period
         assert _without_source(app.messages()) == _without_source(case_app.messages())
         assert all(m["source"].startswith("imap://") for m in app.messages())
-        again = ingest_mailbox(app, progress=False)
+        again = ingest_mailbox(app)
         assert again.fetched == 0
-        assert MailboxStateStore(app.db).last_check(app.config.imap.account) is not None
+        assert health.last_check(app.db, app.config.imap.account) is not None
     finally:
         app.close()
     with case_mailbox.client() as c:
@@ -265,7 +265,7 @@ def loop(tmp_path: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> I
         app = open_app(imap_config(tmp_path, dovecot, **extra))
         apps.append(app)
         stop = threading.Event()
-        thread = threading.Thread(target=run_mailbox_loop, args=(app, stop), daemon=True)
+        thread = threading.Thread(target=run_mailbox_loop, args=(app.config, stop), daemon=True)
         thread.start()
         threads.append((thread, stop))
         return app
@@ -323,13 +323,8 @@ def test_a_login_failure_of_cchc_ingest_is_recorded(dovecot: Dovecot, tmp_path: 
     app = App(load_config(imap_config(tmp_path, dovecot), env={"CCHC_IMAP_PASSWORD": "wrong"}))
     try:
         with pytest.raises(mailbox_module.MailboxLoginError):
-            ingest_mailbox(app, progress=False)
-        assert (
-            MailboxStateStore(app.db).health_since(datetime(2000, 1, 1, tzinfo=UTC))[
-                "login_failures"
-            ]
-            == 1
-        )
+            ingest_mailbox(app)
+        assert health.since(app.db, datetime(2000, 1, 1, tzinfo=UTC)).login_failures == 1
     finally:
         app.close()
 

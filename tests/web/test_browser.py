@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from casedata import expected
 
-from cchc.tables import STATUS_VI
+from cchc.core.labels import STATUS
 
 from .conftest import PASSWORD, STAFF, Served
 
@@ -31,7 +31,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LABEL = {k: v[0] for k, v in STATUS_VI.items()}
+LABEL = STATUS
 UNKNOWN_Q3 = next(m for m in expected()["messages"] if m["file"].startswith("messages/064-"))
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 from rich.console import Console
 
 from cchc.app import App
+from cchc.cli.tables import print_review, print_status
 from cchc.core.config import load_config
+from cchc.core.periods import parse_period
 from cchc.importer import import_paths
-from cchc.tables import print_review, print_status
+from store import read
 
 DEMO_CONFIG = """\
 # Demo configuration written by `cchc demo` (see config.example.toml for every key).
@@ -50,16 +52,10 @@ def run_demo(directory: Path | None = None) -> Path:
         f"Đã đọc {summary['read']} thư: {summary['new']} mới, {summary['duplicate']} trùng; "
         f"{summary['review']} thư cần xem xét.\n"
     )
-    last = app.db.conn.execute("SELECT MAX(received_ts) FROM messages").fetchone()[0]
-    at = datetime.fromtimestamp(last, app.tz) + timedelta(days=1)
-    periods = [
-        r[0]
-        for r in app.db.conn.execute(
-            "SELECT DISTINCT period FROM verdicts WHERE counts = 1 ORDER BY period"
-        )
-    ]
-    for period in sorted(periods, key=lambda p: (p[:4], ["Q1", "H1", "Q3", "Y"].index(p[5:]))):
-        print_status(app.status(period, at))
+    _, last = read.received_range(app.db)
+    at = datetime.fromtimestamp(last or 0, app.tz) + timedelta(days=1)
+    for period in sorted(parse_period(p) for p in read.counted_periods(app.db)):
+        print_status(app.status(period.id, at))
         console.print()
     print_review(app.review())
     console.print(

@@ -1,4 +1,5 @@
-"""Human-readable tables (rich) for the CLI, in Vietnamese."""
+"""Human-readable tables (rich) for the CLI, in Vietnamese: the words come from
+`cchc.core.labels`, the figures from the SPEC §5 JSON views, so `--json` and the tables agree."""
 
 from __future__ import annotations
 
@@ -8,27 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-STATUS_VI = {
-    "on_time": ("Đúng hạn", "green"),
-    "late": ("Trễ hạn", "yellow"),
-    "missing": ("Chưa nộp", "red"),
-    "not_due": ("Chưa đến hạn", "dim"),
-}
-DISPOSITION_VI = {
-    "counted": "Đã tính",
-    "correction": "Bổ sung/sửa",
-    "duplicate": "Trùng",
-    "review": "Cần xem xét",
-    "ignored": "Bỏ qua",
-}
-REASON_VI = {
-    "content_match": "Nhận ra đơn vị qua nội dung (địa chỉ lạ)",
-    "unmatched": "Không xác định được đơn vị",
-    "quarantined": "Nghi giả mạo người gửi",
-    "unparseable": "Tệp đính kèm không đọc được",
-    "no_attachment": "Báo cáo nhưng không có tệp đính kèm",
-    "rejected": "Đã loại",
-}
+from cchc.core import labels
+
+# The colour of each status in a terminal; the words are `cchc.core.labels.STATUS`.
+STATUS_STYLE = {"on_time": "green", "late": "yellow", "missing": "red", "not_due": "dim"}
 
 
 def _when(iso: str | None) -> str:
@@ -51,7 +35,7 @@ def print_status(data: dict[str, Any]) -> None:
         table.add_column(col)
     counts: dict[str, int] = {}
     for u in data["units"]:
-        label, style = STATUS_VI[u["status"]]
+        label, style = labels.STATUS[u["status"]], STATUS_STYLE[u["status"]]
         counts[label] = counts.get(label, 0) + 1
         notes = []
         if u.get("match") == "content":
@@ -82,8 +66,8 @@ def print_messages(data: list[dict[str, Any]]) -> None:
             _when(m["received_at"]),
             m["from"] or "",
             (m["subject"] or "")[:60],
-            DISPOSITION_VI.get(m["disposition"], m["disposition"]),
-            REASON_VI.get(m["reason"] or "", m["reason"] or ""),
+            labels.word(labels.DISPOSITION, m["disposition"]),
+            labels.word(labels.REASON, m["reason"]),
             m["unit"] or "",
             m["period"] or "",
         )
@@ -122,9 +106,33 @@ def print_review(data: list[dict[str, Any]]) -> None:
             _when(r["received_at"]),
             r["from"] or "",
             (r["subject"] or "")[:50],
-            REASON_VI.get(r["reason"], r["reason"]),
+            labels.word(labels.REASON, r["reason"]),
             r["unit"] or "?",
             r["message_id"] or "",
         )
     console.print(table)
     console.print("Quyết định: cchc review assign MESSAGE UNIT | approve MESSAGE | reject MESSAGE")
+
+
+def print_mail(rows: list[dict[str, Any]], dry_run: bool, at: datetime) -> None:
+    console = Console(soft_wrap=False)
+    if not rows:
+        console.print(f"Không có thư nào đến hạn gửi lúc {at:%H:%M ngày %d/%m/%Y}.")
+        return
+    title = "Thư sẽ gửi (chạy thử, chưa gửi)" if dry_run else "Thư đến hạn gửi"
+    table = Table(title=f"{title} — lúc {at:%H:%M ngày %d/%m/%Y}")
+    for col in ("Loại", "Người nhận", "Đơn vị", "Kỳ", "Tiêu đề", "Tình trạng"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        status = labels.word(labels.MAIL_STATUS, r["status"])
+        if r.get("last_error") and r["status"] != "sent":
+            status += f" ({r['last_error']})"
+        table.add_row(
+            labels.word(labels.MAIL_KIND, r["kind"]),
+            ", ".join(r["to"]),
+            r["unit"] or "",
+            r["period"] or "",
+            r["subject"],
+            status,
+        )
+    console.print(table)

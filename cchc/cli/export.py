@@ -1,18 +1,19 @@
-"""CLI commands of the export room; `register` adds them to the `cchc` group.
-
-`cchc export onestop|compliance|narrative`: thin wrappers over `cchc.exports`, which the
+"""`cchc export onestop|compliance|narrative`: thin wrappers over `cchc.exports`, which the
 web page and the escalation mail call too. A bad period or year, or an output folder that
-does not exist, is a `CchcError`: one line and exit code 2 (handled by `cchc.cli`).
+does not exist, is a `CchcError`: one line and exit code 2 (handled by `cchc.cli.base`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-from cchc.cli import _open, config_option
+from cchc.cli.base import config_option, open_app
 
 
-def _output_option(suffix: str) -> click.Option:
+def _output_option(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "-o",
         "--output",
@@ -44,7 +45,7 @@ def export_onestop(config_path: str, period: str, output: str) -> None:
     from cchc.exports.onestop import write_onestop
 
     parse_period(period)  # a bad period stops here, before the store is opened
-    app = _open(config_path)
+    app = open_app(config_path)
     data = write_onestop(app, period, output)
     with_table = sum(1 for b in [*data.huyen, *data.communes] if b.lines)
     not_reported = sum(1 for s in data.statuses.values() if s in ("missing", "not_due"))
@@ -67,7 +68,7 @@ def export_compliance(config_path: str, year: str, output: str) -> None:
     from cchc.exports.compliance import check_year, write_compliance
 
     value = check_year(year)
-    app = _open(config_path)
+    app = open_app(config_path)
     write_compliance(app, value, output)
     click.echo(f"Đã ghi {output}: tình hình gửi báo cáo CCHC năm {value}.")
 
@@ -85,11 +86,6 @@ def export_narrative(config_path: str, period: str, output: str) -> None:
     from cchc.exports.narrative import write_narrative
 
     p = parse_period(period)
-    app = _open(config_path)
+    app = open_app(config_path)
     write_narrative(app, period, output)
     click.echo(f"Đã ghi {output}: tổng hợp nội dung {p.name}.")
-
-
-def register(cli: click.Group) -> None:
-    """Add this module's commands to `cli`."""
-    cli.add_command(export)

@@ -1,0 +1,92 @@
+"""What every command shares: the options, opening the app, reading a moment, printing JSON,
+and turning an expected error into one line and exit code 2 (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from cchc.core.config import load_config
+from cchc.core.errors import CchcError, ConfigError
+
+if TYPE_CHECKING:  # the app (parsers, Office readers) loads only when a command needs it
+    from cchc.app import App
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_CONFIG = "config.toml"
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+class CchcGroup(click.Group):
+    """Turns expected errors into one line and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"cchc: lỗi cấu hình / configuration error: {exc}", err=True)
+            ctx.exit(2)
+        except CchcError as exc:
+            click.echo(f"cchc: {exc}", err=True)
+            ctx.exit(2)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        default=DEFAULT_CONFIG,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="Configuration file.",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Machine-readable output on stdout."
+    )(func)
+
+
+def open_app(config_path: str) -> App:
+    """The app of this configuration, closed when the command ends (however it ends)."""
+    from cchc.app import App
+
+    app = App(load_config(config_path))
+    click.get_current_context().call_on_close(app.close)
+    return app
+
+
+def parse_moment(value: str | None, tz: ZoneInfo) -> datetime | None:
+    """ISO 8601; a moment without an offset is office time; a bare date is its midnight."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a time: use ISO 8601, e.g. 2025-02-18T00:00:00+07:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def exit_with(code: int) -> None:
+    """End the command with this exit code (the app is closed on the way out)."""
+    click.get_current_context().exit(code)

@@ -1,0 +1,46 @@
+"""Commands that bring mail in: `cchc import` (files) and `cchc ingest` (one mailbox pass)."""
+
+from __future__ import annotations
+
+import click
+
+from cchc.cli.base import config_option, exit_with, open_app
+from cchc.cli.progress import backlog_bar, count_bar
+
+
+@click.command("import")
+@config_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def import_(config_path: str, paths: tuple[str, ...], quiet: bool) -> None:
+    """Ingest .eml files, folders of them, or .mbox files (e.g. a Gmail Takeout export).
+
+    Example: cchc import ~/Takeout/Mail/CCHC.mbox
+    """
+    from cchc.importer import import_paths
+
+    app = open_app(config_path)
+    with count_bar("Đang nhập thư", not quiet) as progress:
+        summary = import_paths(app, list(paths), progress=progress)
+    click.echo(
+        f"Đã đọc {summary['read']} thư: {summary['new']} mới, {summary['duplicate']} trùng, "
+        f"{summary['seen']} đã có; {summary['review']} thư cần xem xét (cchc review)."
+    )
+    exit_with(1 if summary["review"] else 0)
+
+
+@click.command()
+@config_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(config_path: str, quiet: bool) -> None:
+    """One pass over the IMAP mailbox, then exit.
+
+    Example: CCHC_IMAP_PASSWORD=... cchc ingest
+    """
+    from cchc.mailbox import ingest_mailbox
+
+    app = open_app(config_path)
+    with backlog_bar("Đang tải thư", not quiet) as progress:
+        report = ingest_mailbox(app, progress=progress)
+    click.echo(str(report))
+    exit_with(1 if app.review_count() else 0)

@@ -1,0 +1,50 @@
+"""One open store with its configuration: what every service of the app needs to start from.
+
+`Context` holds the database connection, the archive, the configuration and the unit list (read
+once, forgotten when it changes). The views, the exports and the mail planner take a Context;
+`cchc.app.App` adds the pipeline and the staff actions on top. A SQLite connection belongs to
+the thread that opened it, so each thread opens its own Context.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from cchc.core.config import Config
+from cchc.core.periods import Period, due
+from cchc.core.units import Unit
+from store import repo
+from store.archive import Archive
+
+
+class Context:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.tz: ZoneInfo = config.tz
+        self.db: sqlite_utils.Database = repo.open_db(config.store.path)
+        self.archive = Archive(config.store.archive)
+        self._units: list[Unit] | None = None
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @property
+    def units(self) -> list[Unit]:
+        """The units in the store, in the unit file's order (abolished ones too)."""
+        if self._units is None:
+            self._units = repo.load_units(self.db)
+        return self._units
+
+    def unit_names(self) -> dict[str, str]:
+        return {u.code: u.name for u in self.units}
+
+    def forget_units(self) -> None:
+        """The unit list or the taught addresses changed: read them again when next needed."""
+        self._units = None
+
+    def period_due(self, period: Period) -> datetime:
+        """The instant from which a first report for `period` is late."""
+        return due(period, self.config.calendar, self.tz)

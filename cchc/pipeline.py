@@ -1,0 +1,217 @@
+"""The pipeline of one store: raw mail in, stored messages and up-to-date verdicts out.
+
+Flow per message (one way): raw bytes → `cchc.prepare` (MIME, parsers, facts; in worker
+processes) → `commit` (dedupe by Message-ID, match the unit, one transaction in `store.repo`).
+Then `refresh` takes the arrival-order decisions (`cchc.decide`) for the whole store and
+writes the verdicts. Messages are committed in the order they are given, each on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cchc.context import Context
+from cchc.core.verdicts import Verdict
+from cchc.decide import MessageInput, decide
+from cchc.prepare import Prepared, PrepareSettings, prepare
+from cchc.workers import make_pool, worker_count
+from ingest.facts import Facts, match_json
+from ingest.match import match_unit, needle_table
+from store import repo
+from store.archive import sha256
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message_ref: int | None
+    status: str  # new | duplicate | seen
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message to ingest: its bytes, its sighting key, and the mailbox's arrival time."""
+
+    raw: bytes
+    source: str
+    arrived: datetime | None = None  # the IMAP INTERNALDATE; None for a file
+
+
+class Pipeline:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.workers = worker_count(ctx.config.parse.workers)
+        self._pool: Executor | None = None
+        self._matching: tuple[dict[str, str], list[tuple[str, str]]] | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    # --- ingest -----------------------------------------------------------------------------
+
+    def ingest_raw(
+        self, raw: bytes, *, source: str, arrived: datetime | None = None
+    ) -> IngestResult:
+        """Store one message (idempotent). `arrived` is the IMAP INTERNALDATE when there is one."""
+        return self.ingest_many([Incoming(raw, source, arrived)])[0]
+
+    def ingest_many(self, items: Sequence[Incoming]) -> list[IngestResult]:
+        """Like `ingest_raw` for each item, in order, parsing on every core."""
+        return list(self.ingest_each(items))
+
+    def ingest_each(self, items: Sequence[Incoming]) -> Iterator[IngestResult]:
+        """Parse the items side by side, then commit them one by one in the order given,
+        yielding each result as soon as its message is stored (the IMAP pass saves its
+        progress from these)."""
+        known: list[tuple[IngestResult | None, str]] = [
+            self._known(item.raw, item.source) for item in items
+        ]
+        todo = [
+            (item.raw, digest)
+            for item, (done, digest) in zip(items, known, strict=True)
+            if not done
+        ]
+        prepared = iter(self._prepare_all(todo))
+        for item, (done, _digest) in zip(items, known, strict=True):
+            yield done or self.commit(next(prepared), source=item.source, arrived=item.arrived)
+
+    def _settings(self) -> PrepareSettings:
+        cfg = self.ctx.config
+        return PrepareSettings(
+            archive=cfg.store.archive,
+            trusted_authserv_id=cfg.imap.trusted_authserv_id,
+            max_bytes=int(cfg.parse.max_attachment_mb * 1024 * 1024),
+            time_limit=cfg.parse.timeout_seconds,
+        )
+
+    def _known(self, raw: bytes, source: str) -> tuple[IngestResult | None, str]:
+        """Cheap checks before any parsing: a known source, or bytes already stored."""
+        db = self.ctx.db
+        if repo.source_seen(db, source):
+            return IngestResult(None, "seen"), ""
+        digest = sha256(raw)
+        ref = repo.find_existing(db, digest, None)
+        if ref is not None:
+            self.ctx.archive.put_raw(raw, digest)
+            repo.add_sighting(db, ref, source, digest)
+            return IngestResult(ref, "duplicate"), digest
+        return None, digest
+
+    def _prepare_all(self, jobs: list[tuple[bytes, str]]) -> list[Prepared]:
+        settings = self._settings()
+        if len(jobs) > 1 and self.workers > 1:
+            try:
+                if self._pool is None:
+                    self._pool = make_pool(self.workers)
+                futures = [
+                    self._pool.submit(prepare, raw, settings, digest) for raw, digest in jobs
+                ]
+                return [f.result() for f in futures]
+            except Exception as exc:  # noqa: BLE001 - a broken pool must not stop ingest
+                # Worker processes can fail to start (no /dev/shm, a __main__ that cannot be
+                # re-imported): parse here instead. A real bug in `prepare` raises again below,
+                # with its traceback, in this process.
+                log.warning("parsing in worker processes failed (%s); parsing in this process", exc)
+                if self._pool is not None:
+                    self._pool.shutdown(cancel_futures=True)
+                self._pool, self.workers = None, 1
+        return [prepare(raw, settings, digest) for raw, digest in jobs]
+
+    def commit(self, p: Prepared, *, source: str, arrived: datetime | None = None) -> IngestResult:
+        """The store half of ingest: dedupe by Message-ID, match the unit, one transaction."""
+        db = self.ctx.db
+        if repo.source_seen(db, source):
+            return IngestResult(None, "seen")
+        known = repo.find_existing(db, p.digest, p.message_id) if p.message_id else None
+        if known is not None:
+            repo.add_sighting(db, known, source, p.digest)
+            return IngestResult(known, "duplicate")
+        problems = list(p.problems)
+        if arrived is not None:
+            received, received_from = arrived, "internaldate"
+        elif p.received_header is not None:
+            received, received_from = p.received_header, "received"
+        elif p.date_header is not None:
+            received, received_from = p.date_header, "date"
+        else:
+            received, received_from = datetime.now(UTC), "import"
+            problems.append("no Received: or Date: header: arrival time is the import time")
+        received = received.astimezone(self.ctx.tz)
+        book, table = self.matching()
+        p.facts.match = match_json(match_unit(p.from_addr, p.facts.clue_object(), book, table))
+        record = repo.NewMessage(
+            raw_sha256=p.digest,
+            message_id=p.message_id,
+            from_addr=p.from_addr,
+            from_name=p.from_name,
+            subject=p.subject,
+            date_header=p.date_header.isoformat() if p.date_header else None,
+            received_at=received.isoformat(),
+            received_ts=received.timestamp(),
+            received_from=received_from,
+            body_text=p.body_text,
+            size=p.size,
+            auth=p.auth.verdict,
+            auth_detail=p.auth.detail,
+            problems=problems,
+            facts=p.facts.to_json(),
+        )
+        ref, new = repo.store_message(db, record, p.attachments, source)
+        return IngestResult(ref, "new" if new else "duplicate")
+
+    # --- units and matching -------------------------------------------------------------------
+
+    def matching(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """(address book, needle table) for `ingest.match.match_unit`, built once."""
+        if self._matching is None:
+            self._matching = (repo.address_book(self.ctx.db), needle_table(self.ctx.units))
+        return self._matching
+
+    def units_changed(self) -> None:
+        """The units or the taught addresses changed: match every stored message again."""
+        self.ctx.forget_units()
+        self._matching = None
+        self.rematch()
+
+    def rematch(self) -> None:
+        book, table = self.matching()
+        updates = []
+        for ref, _ts, _auth, facts_json, _d, _u in repo.message_inputs(self.ctx.db):
+            facts = Facts.from_json(json.loads(facts_json))
+            new = match_json(
+                match_unit(facts.clues.get("from", ""), facts.clue_object(), book, table)
+            )
+            if new != facts.match:
+                facts.match = new
+                updates.append((ref, json.dumps(facts.to_json(), ensure_ascii=False)))
+        repo.update_facts(self.ctx.db, updates)
+
+    # --- decisions ----------------------------------------------------------------------------
+
+    def verdicts(self) -> list[Verdict]:
+        tz = self.ctx.tz
+        inputs = [
+            MessageInput(
+                ref=ref,
+                received=datetime.fromtimestamp(ts, tz),
+                auth=auth,
+                facts=Facts.from_json(json.loads(facts_json)),
+                decision=action,
+                decision_unit=unit,
+            )
+            for ref, ts, auth, facts_json, action, unit in repo.message_inputs(self.ctx.db)
+        ]
+        units = {u.code: u for u in self.ctx.units}
+        return decide(inputs, units, self.ctx.config.calendar, tz)
+
+    def refresh(self) -> None:
+        """Take every decision again, in arrival order, and store the verdicts."""
+        repo.replace_verdicts(self.ctx.db, self.verdicts())

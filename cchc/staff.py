@@ -1,0 +1,62 @@
+"""What staff change by hand: the unit list, and the decisions on queued messages.
+
+Each change is recorded in the store, then the matches and the verdicts are brought up to date
+through the pipeline, so the next `status` already shows its effect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cchc.context import Context
+from cchc.core.errors import NotFound
+from cchc.core.units import load_units
+from cchc.pipeline import Pipeline
+from store import read, repo
+
+ACTIONS = ("assign", "approve", "reject")
+
+
+def import_units(ctx: Context, pipeline: Pipeline, path: str | Path) -> int:
+    """Replace the unit list from a file (taught addresses stay); the number of units read."""
+    units = load_units(path)
+    n = repo.sync_units(ctx.db, units.units)
+    pipeline.units_changed()
+    pipeline.refresh()
+    return n
+
+
+def find_message(ctx: Context, key: str) -> int:
+    """A stored message by its Message-ID (with or without <>), or by its row id."""
+    key = key.strip()
+    for candidate in [key] if key.startswith("<") else [key, f"<{key}>"]:
+        ref = read.message_ref(ctx.db, candidate)
+        if ref is not None:
+            return ref
+    if key.isdigit() and read.message_exists(ctx.db, int(key)):
+        return int(key)
+    raise NotFound(f"no message {key!r}: give its Message-ID (as `cchc review` shows it)")
+
+
+def review_decide(
+    ctx: Context,
+    pipeline: Pipeline,
+    key: str,
+    action: str,
+    unit_code: str | None = None,
+    who: str = "cli",
+) -> int:
+    """Record a staff decision on a message; `assign` also teaches the sender's address."""
+    ref = find_message(ctx, key)
+    if action == "assign":
+        if not unit_code or unit_code not in {u.code for u in ctx.units}:
+            raise NotFound(f"no unit {unit_code!r}: see `cchc status` for the codes")
+        repo.record_decision(ctx.db, ref, action, unit_code, who)
+        address = read.sender_of(ctx.db, ref)
+        if address:
+            repo.teach_address(ctx.db, address, unit_code)
+            pipeline.units_changed()
+    else:
+        repo.record_decision(ctx.db, ref, action, None, who)
+    pipeline.refresh()
+    return ref

@@ -1,0 +1,116 @@
+"""What every page of the staff site shares: the configuration, the sessions, the templates
+(with the Vietnamese labels), one `App` per request, and the `staff` guard."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from cchc.app import App
+from cchc.core import labels
+from cchc.core.config import Config
+from cchc.core.errors import ConfigError
+from cchc.web import pages
+from cchc.web.security import SESSION_COOKIE, LoginThrottle, Session, SessionStore
+
+HERE = Path(__file__).parent
+
+
+def require_password(config: Config) -> str:
+    """Never serve the store unauthenticated: no password, no page."""
+    if not config.web.password:
+        raise ConfigError(
+            f"no staff password: set the environment variable {config.web.password_env} "
+            "(named by web.password_env) before starting the web page",
+            key="web.password_env",
+        )
+    return config.web.password
+
+
+class Web:
+    """What the routes share: the configuration, the sessions and the templates."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.password = require_password(config)
+        self.tz = config.tz
+        self.sessions = SessionStore()
+        self.throttle = LoginThrottle()
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["when"] = lambda iso, fmt="%d/%m/%Y %H:%M": pages.when(iso, self.tz, fmt)
+        self.env.filters["size"] = pages.size
+        self.env.filters["urlq"] = lambda s: quote(str(s or ""), safe="")
+        self.env.filters["period_label"] = pages.period_label
+        self.env.globals.update(
+            STATUS=labels.STATUS,
+            REASON=labels.REASON,
+            GROUP=labels.GROUP,
+            KIND=labels.ATTACHMENT_KIND,
+            MATCH=labels.MATCH,
+            ACTION=labels.ACTION,
+            LEVEL=labels.LEVEL,
+            MAIL_KIND=labels.MAIL_KIND,
+            MAIL_STATUS=labels.MAIL_STATUS,
+            HINT=pages.REVIEW_HINT,
+            office=config.office.name,
+        )
+
+    @contextmanager
+    def open(self) -> Iterator[App]:
+        app = App(self.config)
+        try:
+            yield app
+        finally:
+            app.close()
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz)
+
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+    def render(
+        self, template: str, session: Session | None, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        flash = []
+        if session is not None:
+            flash, session.flash = session.flash, []
+        html = self.env.get_template(template).render(
+            user=session.user if session else None,
+            csrf=session.csrf if session else "",
+            flash=flash,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+
+Handler = Callable[[Request, Web, Session], Response]
+
+
+def staff(handler: Handler) -> Callable[[Request], Response]:
+    """Pages for logged-in staff only; anyone else is sent to the login page."""
+
+    @functools.wraps(handler)
+    def wrapper(request: Request) -> Response:
+        web: Web = request.app.state.web
+        session = web.session(request)
+        if session is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+        return handler(request, web, session)
+
+    return wrapper
