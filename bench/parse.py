@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - a corrupt/hostile file: the bare open cannot be timed
             continue
         full(att.filename, att.data)  # warm-up: imports, spec cache
-        results[group][0].append(_time(lambda a=att: full(a.filename, a.data), args.repeat))
-        results[group][1].append(_time(lambda a=att, b=bare: b(a.data), args.repeat))
+        results[group][0].append(_time(partial(full, att.filename, att.data), args.repeat))
+        results[group][1].append(_time(partial(bare, att.data), args.repeat))
     print(f"full parse: {label}; repeat {args.repeat}, median per file\n")
     print(
         f"{'kind':6} {'files':>5} {'full med':>9} {'full p95':>9} {'bare med':>9} "

@@ -1,6 +1,7 @@
-"""The app shell of cchc-inbox: configuration, domain rules (units, periods, deadlines), the CLI.
+"""cchc-inbox's own package: the ground floor (`cchc.core`), the app shell's services (the
+pipeline, decisions, views, staff actions, outbox, exports) and the roof (`cchc.web`, `cchc.cli`).
 
-Leaf modules here (`errors`, `text`) may be imported by every room; the rest imports the rooms.
+The services may import `cchc.core`, `parsers`, `ingest` and `store`; nothing below imports them.
 """
 
 __version__ = "0.1.0"

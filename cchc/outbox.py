@@ -80,7 +80,7 @@ class _RecordingSMTPSSL(_Recording, smtplib.SMTP_SSL):
     pass
 
 
-class _Yagmail(yagmail.SMTP):  # type: ignore[misc]
+class _Yagmail(yagmail.SMTP):
     """yagmail's connection and login handling, over connections that record the DATA reply."""
 
     @property
@@ -166,9 +166,10 @@ def build_message(row: dict[str, Any], cfg: SmtpConfig, now: datetime) -> Messag
     to = json.loads(row["to_addrs"])
     key = row["key"].replace("\r", "").replace("\n", "")
     body = MIMEMultipart("alternative")
-    body.attach(MIMEText(row["body_text"], "plain", _UTF8_QP))
+    # typeshed says MIMEText takes a charset name; the stdlib takes a Charset as well (QP here).
+    body.attach(MIMEText(row["body_text"], "plain", _UTF8_QP))  # type: ignore[arg-type]
     if row["body_html"]:
-        body.attach(MIMEText(row["body_html"], "html", _UTF8_QP))
+        body.attach(MIMEText(row["body_html"], "html", _UTF8_QP))  # type: ignore[arg-type]
     attachments = json.loads(row["attachments"] or "[]")
     msg: Message = body
     if attachments:
@@ -185,7 +186,7 @@ def build_message(row: dict[str, Any], cfg: SmtpConfig, now: datetime) -> Messag
             msg.attach(part)
     msg["From"] = formataddr((cfg.sender_name, sender), charset="utf-8")
     msg["To"] = ", ".join(to)
-    msg["Subject"] = Header(row["subject"], "utf-8")
+    msg["Subject"] = Header(row["subject"], "utf-8")  # type: ignore[assignment]  # compat32 takes a Header
     msg["Date"] = format_datetime(now.astimezone(UTC))
     msg["Message-ID"] = f"<cchc.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
     if row["kind"] == "ack" and key.startswith("ack:<"):
@@ -307,23 +308,8 @@ class Outbox:
                     )
                     raise
                 except (smtplib.SMTPException, OSError) as exc:
-                    error, broken = _classify(exc)
-                    if _permanent(exc) or attempts >= MAX_ATTEMPTS:
-                        store.mark_failed(self.db, row["id"], error)
-                        report.failed += 1
-                        log.error("outbox %s failed for good: %s", row["key"], error)
-                    else:
-                        store.mark_retry(self.db, row["id"], now + backoff(attempts), error)
-                        report.retry += 1
-                        log.warning(
-                            "outbox %s not sent (attempt %d), retry in %s: %s",
-                            row["key"],
-                            attempts,
-                            backoff(attempts),
-                            error,
-                        )
-                    if broken:
-                        report.error = error
+                    report.error = self._failed(row, attempts, exc, now, report)
+                    if report.error:
                         break
                     continue
                 store.mark_sent(
@@ -340,6 +326,33 @@ class Outbox:
                     log.debug("closing the SMTP connection failed", exc_info=True)
         report.budget_left = max(limit - used, 0)
         return report
+
+    def _failed(
+        self,
+        row: dict[str, Any],
+        attempts: int,
+        exc: BaseException,
+        now: datetime,
+        report: FlushReport,
+    ) -> str | None:
+        """Put a mail that could not be sent back in the queue with back-off, or fail it for
+        good; the error when the whole connection is unusable (the flush stops), else None."""
+        error, broken = _classify(exc)
+        if _permanent(exc) or attempts >= MAX_ATTEMPTS:
+            store.mark_failed(self.db, row["id"], error)
+            report.failed += 1
+            log.error("outbox %s failed for good: %s", row["key"], error)
+        else:
+            store.mark_retry(self.db, row["id"], now + backoff(attempts), error)
+            report.retry += 1
+            log.warning(
+                "outbox %s not sent (attempt %d), retry in %s: %s",
+                row["key"],
+                attempts,
+                backoff(attempts),
+                error,
+            )
+        return error if broken else None
 
 
 def require_smtp(cfg: SmtpConfig) -> None:

@@ -1,4 +1,3 @@
-"""Getting mail in: mailbox and file sources, MIME decoding, sender authentication, unit matching.
-
-May import `parsers` and the leaf modules `cchc.core.errors` / `cchc.core.text`; never `store` or `scheduler`.
+"""Getting mail in: files and IMAP, MIME decoding, sender authentication, unit matching, and
+the facts a message states. May import `cchc.core` and `parsers`; never `store` or the app.
 """

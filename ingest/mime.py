@@ -108,7 +108,7 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     offset = parsed[9] if parsed[9] is not None else 0
     try:
-        naive = datetime(*parsed[:6])  # type: ignore[misc]
+        naive = datetime(*parsed[:6])
     except (ValueError, OverflowError):
         return None
     return naive.replace(tzinfo=timezone(timedelta(seconds=offset)))
@@ -184,8 +184,7 @@ def parse_message(raw: bytes) -> MailMessage:
     for defect in getattr(msg, "defects", [])[:5]:
         problems.append(f"MIME defect: {type(defect).__name__}")
 
-    message_id = (_raw_header(msg, "Message-ID") or "").strip()
-    message_id = _clean(re.sub(r"\s+", "", message_id)) or None
+    message_id = _clean(re.sub(r"\s+", "", _raw_header(msg, "Message-ID") or "")) or None
     from_name, from_addr = _address(msg)
     received = _all_raw(msg, "Received")
     received_at = parse_received_date(received[0]) if received else None

@@ -234,11 +234,10 @@ def _match(h: _Heading, st: _State) -> Section | None:
     if child is None and not kids:
         # no section open yet, e.g. the parent heading is missing: any child by a strong title
         child = _best(h.title, [s for s in spec.sections if s.parent], 85.0, keywords=False)
+    pick: Section | None = top or child
     if top and child:
         ts, cs = _score(h.title, top, keywords=True), _score(h.title, child, keywords=True)
         pick = top if ts > cs else child
-    else:
-        pick = top or child
     if pick is not None and not loose:
         (st.top_kinds if pick.parent is None else st.child_kinds).add(kind)
     return pick

@@ -31,6 +31,7 @@ from parsers.guard import (
     Unparseable,
 )
 from parsers.model import Finding, Kind, ParsedAttachment
+from parsers.onestop import OnestopParse, OnestopSpec, load_spec, parse_onestop
 
 __all__ = ["Limits", "Specs", "default_specs", "parse_attachment", "sniff"]
 
@@ -60,20 +61,13 @@ class Specs:
     """The loaded data files: the outline (Phụ lục 1) and the one-stop table (Phụ lục 2)."""
 
     outline: outline.OutlineSpec
-    onestop: Any = None  # parsers.onestop's spec object; None when that module is unavailable
+    onestop: OnestopSpec
 
 
 @functools.cache
 def default_specs() -> Specs:
     """parsers/data/outline.toml and onestop.toml, read once per process."""
-    spec = None
-    try:
-        from parsers import onestop as _onestop
-
-        spec = _onestop.load_spec()
-    except ImportError:  # the spreadsheet half is optional for the document half
-        log.warning("parsers.onestop unavailable: one-stop tables will not be read")
-    return Specs(outline=outline.load_outline(DATA / "outline.toml"), onestop=spec)
+    return Specs(outline=outline.load_outline(DATA / "outline.toml"), onestop=load_spec())
 
 
 def _ext(filename: str) -> str:
@@ -234,12 +228,8 @@ def _dispatch(
         pa.kind = "other"  # an image, a signature file...: readable, not a report
 
 
-def _onestop_parse(grids: list[Any], specs: Specs) -> Any:
-    if specs.onestop is None or not grids:
-        return None
-    from parsers import onestop as _onestop
-
-    return _onestop.parse_onestop(grids, specs.onestop)
+def _onestop_parse(grids: list[Any], specs: Specs) -> OnestopParse | None:
+    return parse_onestop(grids, specs.onestop) if grids else None
 
 
 def _classify(
@@ -265,7 +255,7 @@ def _classify(
         kind = "onestop"
     else:
         kind = "other"
-    if rows:
+    if rows and table is not None:
         pa.onestop = rows
         pa.findings.extend(_attach(table.findings, pa.filename))
     pa.kind = kind

@@ -17,7 +17,7 @@ Safety, because units' files are untrusted:
   worksheet part bigger than `MAX_SHEET_XML` is refused before loading;
 - encrypted files (OOXML inside an OLE container, .xls with a password, .ods with
   encryption data) raise `PasswordProtected`; anything unreadable raises `Unparseable`.
-  Both are `errors.ParseFailure` (= `guard.AttachmentError`), which the registry catches.
+  Both are `guard.AttachmentError`, which the registry catches.
 
 Why openpyxl's normal (not read-only) mode: merged cells are only exposed there, and on the
 units' files (a few KB, one sheet) it costs the same as the library's own default open,
@@ -35,8 +35,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from cchc.core.text import nfc
-from parsers.errors import PasswordProtected, TooLarge, Unparseable
-from parsers.guard import Limits, check_zip, read_member, refuse_dtd
+from parsers.guard import (
+    Limits,
+    PasswordProtected,
+    TooLarge,
+    Unparseable,
+    check_zip,
+    read_member,
+    refuse_dtd,
+)
 from parsers.numbers import PercentCell
 
 Cell = str | int | float | None
@@ -58,7 +65,7 @@ def read_grids(data: bytes, fmt: str, *, limits: Limits | None = None) -> list[G
 
     `fmt` is the claimed format ("xlsx", "xlsm", "xls", "ods"); the bytes decide the
     container, so a renamed file (an .xls that is really .xlsx) still reads. Raises a
-    `ParseFailure` subclass for anything unreadable or refused; never another exception
+    `AttachmentError` subclass for anything unreadable or refused; never another exception
     for bad input.
     """
     limits = limits or Limits()

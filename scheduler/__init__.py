@@ -1,4 +1,4 @@
 """Time-driven work: polling, acknowledgements, reminders, escalations and the daily digest.
 
-Sits on top: may import every other room.
+The roof: may import the app shell's services and every room below; never `cchc.cli` or `cchc.web`.
 """

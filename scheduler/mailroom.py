@@ -18,6 +18,7 @@ from typing import Any
 from cchc.app import App
 from cchc.core import labels
 from cchc.core.periods import Period, parse_period
+from cchc.core.verdicts import REPORTED
 from cchc.exports.compliance import build_period_status_xlsx
 from cchc.mailtext import Renderer
 from cchc.outbox import FlushReport, NewMail, Outbox
@@ -147,10 +148,10 @@ def due_mail(app: App, at: datetime, kinds: Sequence[str] = REMIND_KINDS) -> lis
 
 def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
     """What the digest shows: the day before its instant, the queue and the health as of `at`."""
-    cfg, tz = app.config, app.tz
+    cfg = app.config
     until = step.scheduled
     since = until - timedelta(days=1)
-    names = {u.code: u.name for u in app.units}
+    names = app.unit_names()
     arrivals = [
         {
             **m,
@@ -163,20 +164,53 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
     review = [
         {**r, "reason_vi": labels.word(labels.REASON, r["reason"])}
         for r in app.review()
-        if datetime.fromisoformat(r["received_at"])
-        < at  # so a replay (--at) shows that day's queue
+        if datetime.fromisoformat(r["received_at"]) < at  # a replay (--at) shows that day's queue
     ]
-    upcoming = []
-    for period in plan.upcoming_periods(at, cfg.calendar, tz):
+    problems = [
+        {**f, "unit_name": names.get(f["unit"] or "", f["from_addr"] or "")}
+        for f in store.findings_between(app.db, since.timestamp(), until.timestamp())
+    ]
+    checks = health.since(app.db, at - timedelta(days=1))
+    counts = store.status_counts(app.db)
+    mail = {
+        "today": Outbox(app.db, cfg.smtp, app.tz).budget_used(at),
+        "limit": cfg.smtp.daily_limit,
+        "queued": counts.get("queued", 0) + counts.get("sending", 0),
+        "failed": counts.get("failed", 0),
+    }
+    return {
+        "day": until.date(),
+        "at": at,
+        "since": since,
+        "until": until,
+        "arrivals": arrivals,
+        "review": review,
+        "upcoming": _upcoming(app, at),
+        "problems": problems,
+        "health": {
+            "last_check_ok": checks.last_check_ok,
+            "login_failed": checks.login_failures,
+            "errors": len(checks.errors),
+            "last_error": checks.errors[-1]["detail"] if checks.errors else None,
+        },
+        "mail": mail,
+        "warnings": _warnings(app, at, checks, mail),
+    }
+
+
+def _upcoming(app: App, at: datetime) -> list[dict[str, Any]]:
+    """The next due dates, with how many units have reported and who has not."""
+    out = []
+    for period in plan.upcoming_periods(at, app.config.calendar, app.tz):
         status = app.status(period.id, at)
         due_at = app.period_due(period)
-        reported = [u for u in status["units"] if u["status"] in ("on_time", "late")]
-        upcoming.append(
+        reported = [u for u in status["units"] if u["status"] in REPORTED]
+        out.append(
             {
                 "period": period.id,
                 "period_name": period.name,
                 "due": due_at,
-                "days_left": (due_at.date() - at.astimezone(tz).date()).days,
+                "days_left": (due_at.date() - at.astimezone(app.tz).date()).days,
                 "reported": len(reported),
                 "expected": len(status["units"]),
                 "missing": [
@@ -184,19 +218,12 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
                 ],
             }
         )
-    problems = [
-        {**f, "unit_name": names.get(f["unit"] or "", f["from_addr"] or "")}
-        for f in store.findings_between(app.db, since.timestamp(), until.timestamp())
-    ]
-    checks = health.since(app.db, at - timedelta(days=1))
-    outbox = Outbox(app.db, cfg.smtp, tz)
-    counts = store.status_counts(app.db)
-    mail = {
-        "today": outbox.budget_used(at),
-        "limit": cfg.smtp.daily_limit,
-        "queued": counts.get("queued", 0) + counts.get("sending", 0),
-        "failed": counts.get("failed", 0),
-    }
+    return out
+
+
+def _warnings(app: App, at: datetime, checks: health.Since, mail: dict[str, int]) -> list[str]:
+    """What needs the staff's attention about the service itself (SPEC §6)."""
+    cfg = app.config
     warnings = []
     if cfg.imap.host:
         stale_after = timedelta(seconds=max(3 * cfg.imap.poll_seconds, 3600))
@@ -207,11 +234,13 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
             )
         elif at - last > stale_after:
             warnings.append(
-                f"Hộp thư không được kiểm tra từ {last.astimezone(tz):%H:%M ngày %d/%m/%Y}: dịch vụ nhận thư có thể đã dừng."
+                f"Hộp thư không được kiểm tra từ {last.astimezone(app.tz):%H:%M ngày %d/%m/%Y}: "
+                "dịch vụ nhận thư có thể đã dừng."
             )
     if checks.login_failed:
         warnings.append(
-            f"Đăng nhập hộp thư thất bại {checks.login_failures} lần trong ngày: kiểm tra mật khẩu ứng dụng."
+            f"Đăng nhập hộp thư thất bại {checks.login_failures} lần trong ngày: "
+            "kiểm tra mật khẩu ứng dụng."
         )
     if mail["failed"]:
         warnings.append(
@@ -219,25 +248,7 @@ def digest_data(app: App, step: plan.Step, at: datetime) -> dict[str, Any]:
         )
     if mail["today"] >= mail["limit"]:
         warnings.append("Đã hết hạn mức gửi thư trong ngày; thư còn lại sẽ gửi vào ngày mai.")
-    errors = checks.errors
-    return {
-        "day": until.date(),
-        "at": at,
-        "since": since,
-        "until": until,
-        "arrivals": arrivals,
-        "review": review,
-        "upcoming": upcoming,
-        "problems": problems,
-        "health": {
-            "last_check_ok": checks.last_check_ok,
-            "login_failed": checks.login_failures,
-            "errors": len(errors),
-            "last_error": errors[-1]["detail"] if errors else None,
-        },
-        "mail": mail,
-        "warnings": warnings,
-    }
+    return warnings
 
 
 # --- composing and queueing ---------------------------------------------------------------

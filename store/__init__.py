@@ -1,4 +1,4 @@
-"""Persistence: the SQLite schema and its migrations, the content-addressed archive, queries.
+"""Persistence: the SQLite schema and migrations, the content-addressed archive, writes and reads.
 
-The only room that touches SQLite or the archive folder; imports leaf modules of `cchc` only.
+The only room that speaks SQL. May import `cchc.core`, `parsers` and `ingest` (for their types).
 """

@@ -215,54 +215,55 @@ def store_message(
                 raise
             ref, new = existing, False
         if new:
-            for a in attachments:
-                cur = conn.execute(
-                    """INSERT INTO attachments (message_ref, position, filename, safe_name, sha256, size,
-                       content_type, container, format, kind, error, header_block, title, outline, onestop)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        ref,
-                        a.position,
-                        a.filename,
-                        a.safe_name,
-                        a.sha256,
-                        a.size,
-                        a.content_type,
-                        a.container,
-                        a.format,
-                        a.kind,
-                        a.error,
-                        a.header_block,
-                        a.title,
-                        json.dumps(a.outline, ensure_ascii=False)
-                        if a.outline is not None
-                        else None,
-                        json.dumps(a.onestop, ensure_ascii=False)
-                        if a.onestop is not None
-                        else None,
-                    ),
-                )
-                att_ref = cur.lastrowid
-                for f in a.findings:
-                    conn.execute(
-                        "INSERT INTO findings (message_ref, attachment_ref, code, level, message, attachment, detail) VALUES (?,?,?,?,?,?,?)",
-                        (
-                            ref,
-                            att_ref,
-                            f["code"],
-                            f["level"],
-                            f["message"],
-                            f.get("attachment"),
-                            json.dumps(f.get("detail"), ensure_ascii=False)
-                            if f.get("detail")
-                            else None,
-                        ),
-                    )
+            _insert_attachments(conn, ref, attachments)
         conn.execute(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
             (source, ref, msg.raw_sha256, created),
         )
     return ref, new
+
+
+def _insert_attachments(
+    conn: sqlite3.Connection, ref: int, attachments: list[NewAttachment]
+) -> None:
+    """A new message's attachments and their findings (inside the caller's transaction)."""
+    for a in attachments:
+        cur = conn.execute(
+            """INSERT INTO attachments (message_ref, position, filename, safe_name, sha256, size,
+               content_type, container, format, kind, error, header_block, title, outline, onestop)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                ref,
+                a.position,
+                a.filename,
+                a.safe_name,
+                a.sha256,
+                a.size,
+                a.content_type,
+                a.container,
+                a.format,
+                a.kind,
+                a.error,
+                a.header_block,
+                a.title,
+                json.dumps(a.outline, ensure_ascii=False) if a.outline is not None else None,
+                json.dumps(a.onestop, ensure_ascii=False) if a.onestop is not None else None,
+            ),
+        )
+        att_ref = cur.lastrowid
+        for f in a.findings:
+            conn.execute(
+                "INSERT INTO findings (message_ref, attachment_ref, code, level, message, attachment, detail) VALUES (?,?,?,?,?,?,?)",
+                (
+                    ref,
+                    att_ref,
+                    f["code"],
+                    f["level"],
+                    f["message"],
+                    f.get("attachment"),
+                    json.dumps(f.get("detail"), ensure_ascii=False) if f.get("detail") else None,
+                ),
+            )
 
 
 def add_sighting(db: sqlite_utils.Database, ref: int, source: str, raw_sha256: str) -> None:

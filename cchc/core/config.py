@@ -11,9 +11,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cchc.core.config_reader import Section
 from cchc.core.errors import ConfigError
 
 SECURITY = ("ssl", "starttls", "none")
@@ -192,92 +192,6 @@ _KNOWN: dict[str, set[str]] = {
 }
 
 
-class _Section:
-    """Typed access to one table of the TOML, each error naming `section.key` and the file."""
-
-    def __init__(self, data: dict[str, Any], name: str, path: Path) -> None:
-        self.data, self.name, self.file = data, name, path
-        unknown = set(data) - _KNOWN.get(name, set())
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ConfigError("unknown key", key=f"{name}.{key}", path=str(path))
-
-    def _err(self, key: str, msg: str) -> ConfigError:
-        return ConfigError(msg, key=f"{self.name}.{key}", path=str(self.file))
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        if key not in self.data:
-            return default
-        value = self.data[key]
-        if kind is int and isinstance(value, bool):
-            raise self._err(key, "must be a whole number")
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
-        if not isinstance(value, kind):
-            names = {
-                str: "a text",
-                int: "a whole number",
-                bool: "true or false",
-                float: "a number",
-                list: "a list",
-            }
-            want = (
-                names.get(kind, str(kind))
-                if isinstance(kind, type)
-                else "a value of the right type"
-            )
-            raise self._err(key, f"must be {want}")
-        return value
-
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> Any:
-        if required and key not in self.data:
-            raise self._err(key, "is missing")
-        return self.get(key, str, default)
-
-    def int(self, key: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
-        value = self.get(key, int, default)
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise self._err(key, f"must be between {lo} and {hi}")
-        return value
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(key, default)
-        if value not in choices:
-            raise self._err(key, f"must be one of {', '.join(choices)}")
-        return value
-
-    def int_list(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-        value = self.get(key, list, list(default))
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
-            raise self._err(key, "must be a list of whole numbers >= 0")
-        return tuple(value)
-
-    def str_list(self, key: str) -> tuple[str, ...]:
-        value = self.get(key, (list, str), [])
-        if isinstance(value, str):
-            value = [value]
-        if not all(isinstance(v, str) for v in value):
-            raise self._err(key, "must be a list of texts")
-        return tuple(value)
-
-    def hhmm(self, key: str, default: str) -> str:
-        value = self.str(key, default)
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise self._err(key, "must be a time HH:MM")
-        return value
-
-    def path(self, key: str, default: str | None) -> Path | None:
-        value = self.str(key, default)
-        if value is None:
-            return None
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.file.parent / p).resolve()
-
-    def secret(self, env_key: str, default_env: str, env: dict[str, str]) -> str | None:
-        name = self.str(env_key, default_env)
-        return env.get(name) or None
-
-
 def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
     """Read and validate `config.toml`. Raises ConfigError naming the file and key at fault."""
     path = Path(path).resolve()
@@ -296,110 +210,106 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         if not isinstance(value, dict):
             raise ConfigError("must be a table [section]", key=name, path=str(path))
 
-    def section(name: str) -> _Section:
-        return _Section(raw.get(name, {}), name, path)
+    def section(name: str) -> Section:
+        return Section(raw.get(name, {}), name, path, _KNOWN[name])
 
-    o = section("office")
-    tz = o.str("timezone", "Asia/Ho_Chi_Minh")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise o._err("timezone", f"unknown time zone {tz!r}") from None
-    office = OfficeConfig(
-        name=o.str("name", "Phòng Nội vụ"), timezone=tz, notify=o.str_list("notify")
-    )
-
-    u = section("units")
-    units_file = u.path("file", None)
-
+    office = _office(section("office"))
     s = section("store")
-    store = StoreConfig(
-        path=s.path("path", "data/cchc.sqlite"), archive=s.path("archive", "data/archive")
-    )  # type: ignore[arg-type]
-
-    i = section("imap")
-    auth = i.choice("auth", "password", ("password", "xoauth2"))
-    imap = ImapConfig(
-        host=i.str("host", ""),
-        port=i.int("port", 993, 1, 65535),
-        security=i.choice("security", "ssl", SECURITY),
-        username=i.str("username", ""),
-        password_env=i.str("password_env", "CCHC_IMAP_PASSWORD"),
-        password=i.secret("password_env", "CCHC_IMAP_PASSWORD", env),
-        auth=auth,
-        token_env=i.str("token_env", "CCHC_IMAP_REFRESH_TOKEN"),
-        client_id_env=i.str("client_id_env", "CCHC_OAUTH_CLIENT_ID"),
-        client_secret_env=i.str("client_secret_env", "CCHC_OAUTH_CLIENT_SECRET"),
-        refresh_token=i.secret("token_env", "CCHC_IMAP_REFRESH_TOKEN", env),
-        client_id=i.secret("client_id_env", "CCHC_OAUTH_CLIENT_ID", env),
-        client_secret=i.secret("client_secret_env", "CCHC_OAUTH_CLIENT_SECRET", env),
-        token_url=i.str("token_url", "https://oauth2.googleapis.com/token"),
-        folder=i.str("folder", "INBOX"),
-        trusted_authserv_id=i.str("trusted_authserv_id", "mx.google.com"),
-        processed_label=i.str("processed_label", None),
-        processed_folder=i.str("processed_folder", None),
-        poll_seconds=i.int("poll_seconds", 300, 10, 86400),
-        batch_size=i.int("batch_size", 50, 1, 1000),
-        timeout_seconds=float(i.get("timeout_seconds", float, 60.0)),
-    )
-    if imap.processed_label and imap.processed_folder:
-        raise i._err("processed_folder", "set processed_label or processed_folder, not both")
-
-    m = section("smtp")
-    username = m.str("username", "")
-    smtp = SmtpConfig(
-        host=m.str("host", ""),
-        port=m.int("port", 465, 1, 65535),
-        security=m.choice("security", "ssl", SECURITY),
-        username=username,
-        password_env=m.str("password_env", "CCHC_SMTP_PASSWORD"),
-        password=m.secret("password_env", "CCHC_SMTP_PASSWORD", env),
-        sender_name=m.str("sender_name", office.name),
-        sender=m.str("sender", username),
-        daily_limit=m.int("daily_limit", 400, 1, 100000),
-        timeout_seconds=float(m.get("timeout_seconds", float, 60.0)),
-    )
-
-    c = section("calendar")
-    annual = c.str("annual_due", "11-05")
-    if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", annual):
-        raise c._err("annual_due", 'must be MM-DD, e.g. "11-05"')
-    calendar = CalendarConfig(
-        quarter_due_month=c.int("quarter_due_month", 2, 1, 3),
-        quarter_due_day=c.int("quarter_due_day", 18, 1, 28),
-        annual_due=annual,
-        reminder_days=c.int_list("reminder_days", (7, 3, 1)),
-        reminder_time=c.hhmm("reminder_time", "08:00"),
-        escalate_days=c.int_list("escalate_days", (0, 7)),
-        digest_time=c.hhmm("digest_time", "07:30"),
-        overdue_window_days=c.int("overdue_window_days", 45, 0, 366),
-    )
-
-    a = section("ack")
     w = section("web")
     p = section("parse")
-    mail = section("mail")
     return Config(
         path=path,
         office=office,
-        units_file=units_file,
-        store=store,
-        imap=imap,
-        smtp=smtp,
-        calendar=calendar,
-        ack=AckConfig(enabled=a.get("enabled", bool, True)),
+        units_file=section("units").optional_path("file"),
+        store=StoreConfig(
+            path=s.path("path", "data/cchc.sqlite"), archive=s.path("archive", "data/archive")
+        ),
+        imap=_imap(section("imap"), env),
+        smtp=_smtp(section("smtp"), office, env),
+        calendar=_calendar(section("calendar")),
+        ack=AckConfig(enabled=section("ack").flag("enabled", True)),
         web=WebConfig(
-            enabled=w.get("enabled", bool, False),
-            host=w.str("host", "127.0.0.1"),
-            port=w.int("port", 8080, 1, 65535),
-            password_env=w.str("password_env", "CCHC_WEB_PASSWORD"),
+            enabled=w.flag("enabled", False),
+            host=w.text("host", "127.0.0.1"),
+            port=w.integer("port", 8080, 1, 65535),
+            password_env=w.text("password_env", "CCHC_WEB_PASSWORD"),
             password=w.secret("password_env", "CCHC_WEB_PASSWORD", env),
         ),
         parse=ParseConfig(
-            max_attachment_mb=float(p.get("max_attachment_mb", float, 25.0)),
-            timeout_seconds=float(p.get("timeout_seconds", float, 60.0)),
-            workers=p.int("workers", 0, 0, 64),
+            max_attachment_mb=p.number("max_attachment_mb", 25.0),
+            timeout_seconds=p.number("timeout_seconds", 60.0),
+            workers=p.integer("workers", 0, 0, 64),
         ),
-        templates=mail.path("templates", None),
-        export=ExportConfig(district_unit=section("export").str("district_unit", None) or None),
+        templates=section("mail").optional_path("templates"),
+        export=ExportConfig(district_unit=section("export").optional_text("district_unit") or None),
+    )
+
+
+def _office(o: Section) -> OfficeConfig:
+    tz = o.text("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise o.error("timezone", f"unknown time zone {tz!r}") from None
+    return OfficeConfig(name=o.text("name", "Phòng Nội vụ"), timezone=tz, notify=o.texts("notify"))
+
+
+def _imap(i: Section, env: dict[str, str]) -> ImapConfig:
+    imap = ImapConfig(
+        host=i.text("host", ""),
+        port=i.integer("port", 993, 1, 65535),
+        security=i.choice("security", "ssl", SECURITY),
+        username=i.text("username", ""),
+        password_env=i.text("password_env", "CCHC_IMAP_PASSWORD"),
+        password=i.secret("password_env", "CCHC_IMAP_PASSWORD", env),
+        auth=i.choice("auth", "password", ("password", "xoauth2")),
+        token_env=i.text("token_env", "CCHC_IMAP_REFRESH_TOKEN"),
+        client_id_env=i.text("client_id_env", "CCHC_OAUTH_CLIENT_ID"),
+        client_secret_env=i.text("client_secret_env", "CCHC_OAUTH_CLIENT_SECRET"),
+        refresh_token=i.secret("token_env", "CCHC_IMAP_REFRESH_TOKEN", env),
+        client_id=i.secret("client_id_env", "CCHC_OAUTH_CLIENT_ID", env),
+        client_secret=i.secret("client_secret_env", "CCHC_OAUTH_CLIENT_SECRET", env),
+        token_url=i.text("token_url", "https://oauth2.googleapis.com/token"),
+        folder=i.text("folder", "INBOX"),
+        trusted_authserv_id=i.text("trusted_authserv_id", "mx.google.com"),
+        processed_label=i.optional_text("processed_label"),
+        processed_folder=i.optional_text("processed_folder"),
+        poll_seconds=i.integer("poll_seconds", 300, 10, 86400),
+        batch_size=i.integer("batch_size", 50, 1, 1000),
+        timeout_seconds=i.number("timeout_seconds", 60.0),
+    )
+    if imap.processed_label and imap.processed_folder:
+        raise i.error("processed_folder", "set processed_label or processed_folder, not both")
+    return imap
+
+
+def _smtp(m: Section, office: OfficeConfig, env: dict[str, str]) -> SmtpConfig:
+    username = m.text("username", "")
+    return SmtpConfig(
+        host=m.text("host", ""),
+        port=m.integer("port", 465, 1, 65535),
+        security=m.choice("security", "ssl", SECURITY),
+        username=username,
+        password_env=m.text("password_env", "CCHC_SMTP_PASSWORD"),
+        password=m.secret("password_env", "CCHC_SMTP_PASSWORD", env),
+        sender_name=m.text("sender_name", office.name),
+        sender=m.text("sender", username),
+        daily_limit=m.integer("daily_limit", 400, 1, 100000),
+        timeout_seconds=m.number("timeout_seconds", 60.0),
+    )
+
+
+def _calendar(c: Section) -> CalendarConfig:
+    annual = c.text("annual_due", "11-05")
+    if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", annual):
+        raise c.error("annual_due", 'must be MM-DD, e.g. "11-05"')
+    return CalendarConfig(
+        quarter_due_month=c.integer("quarter_due_month", 2, 1, 3),
+        quarter_due_day=c.integer("quarter_due_day", 18, 1, 28),
+        annual_due=annual,
+        reminder_days=c.integers("reminder_days", (7, 3, 1)),
+        reminder_time=c.hhmm("reminder_time", "08:00"),
+        escalate_days=c.integers("escalate_days", (0, 7)),
+        digest_time=c.hhmm("digest_time", "07:30"),
+        overdue_window_days=c.integer("overdue_window_days", 45, 0, 366),
     )

@@ -31,9 +31,5 @@ class MailboxError(CchcError):
     """The IMAP mailbox cannot be reached or refused us."""
 
 
-class MailSendError(CchcError):
-    """The SMTP server refused or could not be reached."""
-
-
 class NotFound(CchcError):
     """A message, unit or period named on the command line does not exist."""

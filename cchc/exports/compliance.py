@@ -59,11 +59,18 @@ def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
     cell.border = st.BORDER
 
 
+FIXED = 3  # STT, Đơn vị, Cấp: the columns before the periods
+
+
+def _first_column(i: int) -> int:
+    """The first column of the i-th period's group of SUB_COLUMNS."""
+    return FIXED + 1 + i * len(SUB_COLUMNS)
+
+
 def _matrix_sheet(
     ws: Any, ctx: Context, year: int, at: datetime, statuses: list[tuple[Period, dict[str, Any]]]
 ) -> None:
-    fixed = 3  # STT, Đơn vị, Cấp
-    width = fixed + len(SUB_COLUMNS) * len(statuses)
+    width = FIXED + len(SUB_COLUMNS) * len(statuses)
     st.title_row(ws, 1, f"THEO DÕI TÌNH HÌNH GỬI BÁO CÁO CẢI CÁCH HÀNH CHÍNH NĂM {year}", width)
     st.title_row(
         ws,
@@ -74,12 +81,35 @@ def _matrix_sheet(
         font=st.ITALIC,
     )
     top = 4
+    _matrix_header(ws, ctx, top, statuses)
+    row = _matrix_rows(ws, ctx, top + 2, statuses)
+    _matrix_counts(ws, row, statuses)
+    st.title_row(
+        ws,
+        row + 2,
+        "Đúng hạn: nhận trước hạn; Trễ hạn: nhận từ thời điểm hạn trở đi; Chưa nộp: "
+        "quá hạn chưa nhận; thời điểm nhận là lúc hộp thư nhận thư (không phải ngày "
+        "người gửi ghi); số lần bổ sung: các thư gửi lại sau lần đầu.",
+        width,
+        font=st.SMALL_ITALIC,
+        align=st.LEFT,
+        height=30,
+    )
+    st.widths(ws, [5, 32, 9, *([12, 15, 7, 24] * len(statuses))])
+    st.page_setup(ws, header_rows=(top, top + 1))
+    ws.freeze_panes = ws.cell(row=top + 2, column=FIXED + 1)
+
+
+def _matrix_header(
+    ws: Any, ctx: Context, top: int, statuses: list[tuple[Period, dict[str, Any]]]
+) -> None:
+    """Two header rows: the fixed columns merged down, each period merged over its columns."""
     for c, text in enumerate(("STT", "Đơn vị", "Cấp"), start=1):
         st.header_cell(ws, top, c, text)
         st.header_cell(ws, top + 1, c, "")
         ws.merge_cells(start_row=top, start_column=c, end_row=top + 1, end_column=c)
     for i, (period, data) in enumerate(statuses):
-        first = fixed + 1 + i * len(SUB_COLUMNS)
+        first = _first_column(i)
         due = datetime.fromisoformat(data["due"])
         st.header_cell(
             ws,
@@ -97,10 +127,14 @@ def _matrix_sheet(
     ws.row_dimensions[top].height = 32
     ws.row_dimensions[top + 1].height = 30
 
+
+def _matrix_rows(
+    ws: Any, ctx: Context, row: int, statuses: list[tuple[Period, dict[str, Any]]]
+) -> int:
+    """A row per unit listed in any period; returns the row after the last."""
     per_period = [{u["unit"]: u for u in data["units"]} for _p, data in statuses]
     listed = {code for entries in per_period for code in entries}
     units = [u for u in ctx.units if u.code in listed]
-    row = top + 2
     for n, unit in enumerate(units, start=1):
         for c, value in enumerate(
             (n, unit.name, labels.word(labels.GROUP_SHORT, unit.group)), start=1
@@ -110,7 +144,7 @@ def _matrix_sheet(
             cell.font = st.FONT
             cell.alignment = st.CENTER if c != 2 else st.LEFT
         for i, entries in enumerate(per_period):
-            first = fixed + 1 + i * len(SUB_COLUMNS)
+            first = _first_column(i)
             entry = entries.get(unit.code)
             _status_cell(ws, row, first, entry["status"] if entry else None)
             when = (
@@ -128,13 +162,17 @@ def _matrix_sheet(
                 cell.font = st.SMALL_ITALIC if k == 3 else st.FONT
                 cell.alignment = st.CENTER if k < 3 else st.LEFT
         row += 1
-    # one line of counts per period
+    return row
+
+
+def _matrix_counts(ws: Any, row: int, statuses: list[tuple[Period, dict[str, Any]]]) -> None:
+    """One line of counts per period under the units."""
     ws.cell(row=row, column=2, value="Tổng hợp").font = st.BOLD
     for c in (1, 2, 3):
         ws.cell(row=row, column=c).border = st.BORDER
         ws.cell(row=row, column=c).fill = st.TOTAL_FILL
     for i, (_p, data) in enumerate(statuses):
-        first = fixed + 1 + i * len(SUB_COLUMNS)
+        first = _first_column(i)
         counts: dict[str, int] = {}
         for u in data["units"]:
             counts[u["status"]] = counts.get(u["status"], 0) + 1
@@ -149,21 +187,6 @@ def _matrix_sheet(
             cell.fill = st.TOTAL_FILL
             cell.font = st.BOLD
             cell.alignment = st.LEFT
-    row += 2
-    st.title_row(
-        ws,
-        row,
-        "Đúng hạn: nhận trước hạn; Trễ hạn: nhận từ thời điểm hạn trở đi; Chưa nộp: "
-        "quá hạn chưa nhận; thời điểm nhận là lúc hộp thư nhận thư (không phải ngày "
-        "người gửi ghi); số lần bổ sung: các thư gửi lại sau lần đầu.",
-        width,
-        font=st.SMALL_ITALIC,
-        align=st.LEFT,
-        height=30,
-    )
-    st.widths(ws, [5, 32, 9, *([12, 15, 7, 24] * len(statuses))])
-    st.page_setup(ws, header_rows=(top, top + 1))
-    ws.freeze_panes = ws.cell(row=top + 2, column=fixed + 1)
 
 
 EVIDENCE_COLUMNS = (

@@ -343,7 +343,7 @@ class _Sheet:
 
 
 def _widths(spec: OnestopSpec) -> list[float]:
-    out = []
+    out: list[float] = []
     for c in spec.columns:
         if c.key == "stt":
             out.append(5)

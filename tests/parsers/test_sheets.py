@@ -11,7 +11,7 @@ import pytest
 from casedata import case_attachments
 from sheetbuild import ods_bytes, workbook_bytes
 
-from parsers.errors import ParseFailure, PasswordProtected, TooLarge, Unparseable
+from parsers.guard import AttachmentError, PasswordProtected, TooLarge, Unparseable
 from parsers.numbers import PercentCell
 from parsers.sheets import MAX_COLS, MAX_ROWS, read_grids
 
@@ -146,19 +146,19 @@ def test_encrypted_office_file_is_password_protected() -> None:
 
 @pytest.mark.parametrize("data", [b"", b"not a spreadsheet at all", b"PK\x03\x04garbage"])
 def test_garbage_is_unparseable_with_a_readable_message(data: bytes) -> None:
-    with pytest.raises(ParseFailure) as info:
+    with pytest.raises(AttachmentError) as info:
         read_grids(data, "xlsx")
     assert "xlsx" in str(info.value)
 
 
 def test_truncated_workbook_is_unparseable() -> None:
     data = workbook_bytes([["a"]])
-    with pytest.raises(ParseFailure):
+    with pytest.raises(AttachmentError):
         read_grids(data[: len(data) // 2], "xlsx")
 
 
 def test_corrupt_xls_is_unparseable() -> None:
-    with pytest.raises(ParseFailure):
+    with pytest.raises(AttachmentError):
         read_grids(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "xls")
 
 

@@ -1,6 +1,6 @@
 """Benchmark: `cchc ingest` from a real Dovecot against the floor of any parser-based ingest.
 
-Run (as root, Dovecot installed): `python bench/ingest.py [-n 2000]`. Not a test: it prints.
+Run (as root, Dovecot installed): `python bench/ingest_imap.py [-n 2000]`. Not a test: it prints.
 
 It starts a private Dovecot (tests/integration/dovecot.py), fills INBOX with N report
 messages (default 2,000; a .docx and an .xlsx each, ~300 KB: real reports of the sample case
@@ -174,10 +174,13 @@ def raw_download(server: Dovecot, parse: bool) -> tuple[int, float]:
             msg = email.message_from_bytes(item[1])
             for p in msg.walk():
                 name = (p.get_filename() or "").lower()
+                payload = p.get_payload(decode=True)
+                if not isinstance(payload, bytes):
+                    continue
                 if name.endswith(".docx"):
-                    docx.Document(io.BytesIO(p.get_payload(decode=True)))
+                    docx.Document(io.BytesIO(payload))
                 elif name.endswith(".xlsx"):
-                    openpyxl.load_workbook(io.BytesIO(p.get_payload(decode=True)))
+                    openpyxl.load_workbook(io.BytesIO(payload))
     conn.logout()
     return count, time.perf_counter() - started
 
@@ -245,6 +248,7 @@ def noop_poll_ms(config: Path, repeat: int = 30) -> tuple[float, float]:
     from cchc.core.config import load_config
     from cchc.mailbox import poll_once
     from ingest.imap import ImapMailbox
+    from ingest.poll import poll
     from store.mailbox import MailboxStateStore
 
     app = App(load_config(config, env={"CCHC_IMAP_PASSWORD": PASSWORD}))
@@ -255,7 +259,7 @@ def noop_poll_ms(config: Path, repeat: int = 30) -> tuple[float, float]:
             for _ in range(repeat):
                 time.sleep(0.2)  # spread over seconds: Dovecot's maildir sync has its own clock
                 t = time.perf_counter()
-                result = box.poll(state, lambda m: None)
+                result = poll(box, state, lambda batch: [None] * len(batch))
                 imap_only.append((time.perf_counter() - t) * 1000)
                 assert result.fetched == 0, "not a no-op poll"
                 t = time.perf_counter()
