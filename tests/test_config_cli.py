@@ -90,3 +90,10 @@ def test_init_writes_a_config_that_loads(tmp_path: Path) -> None:
     config = load_config(tmp_path / "config.toml")
     assert config.units_file == (tmp_path / "units.toml").resolve()
     assert config.store.path.exists()
+
+
+@pytest.mark.parametrize("path", [(), ("status",), ("review", "assign"), ("export", "onestop")])
+def test_dash_h_is_help_everywhere(path: tuple[str, ...]) -> None:
+    short = CliRunner().invoke(cli, [*path, "-h"])
+    assert short.exit_code == 0 and "Usage:" in short.output
+    assert short.output == CliRunner().invoke(cli, [*path, "--help"]).output
