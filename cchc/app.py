@@ -15,7 +15,6 @@ from typing import Any
 from cchc import staff, views
 from cchc.context import Context
 from cchc.core.config import Config
-from cchc.core.periods import parse_period
 from cchc.pipeline import Incoming, IngestResult, Pipeline
 from store import read
 
@@ -59,7 +58,7 @@ class App(Context):
     # --- the SPEC §5 listings (cchc.views) ----------------------------------------------------
 
     def status(self, period_id: str, at: datetime | None = None) -> dict[str, Any]:
-        return views.status(self, parse_period(period_id), at or datetime.now(self.tz))
+        return views.status(self, self.period(period_id), at or datetime.now(self.tz))
 
     def messages(self, since: datetime | None = None) -> list[dict[str, Any]]:
         return views.messages(self, since)
@@ -68,7 +67,7 @@ class App(Context):
         self, period: str | None = None, unit: str | None = None
     ) -> list[dict[str, Any]]:
         if period:
-            parse_period(period)
+            self.period(period)
         return views.submissions(self, period, unit)
 
     def review(self) -> list[dict[str, Any]]:

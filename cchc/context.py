@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from cchc.core.calendar import Calendar, calendar_for
 from cchc.core.config import Config
-from cchc.core.periods import Period, due
+from cchc.core.periods import Period
 from cchc.core.units import Unit
+from parsers.registry import Specs, load_specs
 from store import repo
 from store.archive import Archive
 
@@ -24,6 +26,9 @@ class Context:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.tz: ZoneInfo = config.tz
+        self.calendar: Calendar = calendar_for(config.calendar, self.tz)
+        # the report templates, read (and refused, naming the file and entry) before anything
+        self.specs: Specs = load_specs(config.templates.outline, config.templates.onestop)
         self.db: sqlite_utils.Database = repo.open_db(config.store.path)
         self.archive = Archive(config.store.archive)
         self._units: list[Unit] | None = None
@@ -47,4 +52,13 @@ class Context:
 
     def period_due(self, period: Period) -> datetime:
         """The instant from which a first report for `period` is late."""
-        return due(period, self.config.calendar, self.tz)
+        return self.calendar.due(period)
+
+    def period(self, period_id: str) -> Period:
+        """A period this office collects, or a CchcError naming what it does collect."""
+        return self.calendar.period(period_id)
+
+    def units_in_group_order(self) -> list[Unit]:
+        """The units, grouped in the order of `[[groups]]`, each group in the unit file's order."""
+        order = {g.id: i for i, g in enumerate(self.config.groups)}
+        return sorted(self.units, key=lambda u: order.get(u.group, len(order)))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from cchc.core.config import CalendarConfig
-from cchc.core.periods import Period, PeriodMention, due, first_due_after, periods_around, resolve
+from cchc.core.calendar import Calendar
+from cchc.core.periods import Period
 from cchc.core.units import Unit
 from cchc.core.verdicts import Verdict
 from ingest.facts import Facts
@@ -33,24 +32,23 @@ def _period_for(
     m: MessageInput,
     unit: Unit | None,
     first_by_key: Mapping[tuple[str, str], int],
-    cal: CalendarConfig,
-    tz: ZoneInfo,
+    calendar: Calendar,
 ) -> Period:
+    """The named period (its year from the text, or the arrival); with none named, the unit's
+    latest period overdue by less than the window and not yet reported, else the next one due."""
     f = m.facts
     if f.period_kind:
-        return resolve(PeriodMention(f.period_kind, f.period_year), m.received, cal, tz)
+        year = f.period_year or calendar.year_for(f.period_kind, m.received)
+        return Period(year, f.period_kind)
     if unit is not None:
-        window = timedelta(days=cal.overdue_window_days)
         overdue = [
             p
-            for p in periods_around(m.received)
-            if m.received - window < due(p, cal, tz) <= m.received
-            and unit.active_on(due(p, cal, tz).date())
-            and (unit.code, p.id) not in first_by_key
+            for p in calendar.overdue_at(m.received)
+            if unit.active_on(calendar.due_day(p)) and (unit.code, p.id) not in first_by_key
         ]
         if overdue:
-            return max(overdue)
-    return first_due_after(m.received, cal, tz)
+            return max(overdue, key=lambda p: (calendar.due(p), p))
+    return calendar.first_due_after(m.received)
 
 
 def _unit_of(m: MessageInput, units: Mapping[str, Unit]) -> tuple[Unit | None, str | None]:
@@ -102,21 +100,21 @@ def _review_reason(m: MessageInput, how: str | None) -> str | None:
 
 
 def decide(
-    messages: Iterable[MessageInput],
-    units: Mapping[str, Unit],
-    cal: CalendarConfig,
-    tz: ZoneInfo,
+    messages: Iterable[MessageInput], units: Mapping[str, Unit], calendar: Calendar
 ) -> list[Verdict]:
-    """Every message's verdict, taking them in arrival order (ties by row id)."""
+    """Every message's verdict, taking them in arrival order (ties by row id). A message whose
+    period wording was read for other report kinds is read again for this calendar's."""
     first_by_key: dict[tuple[str, str], int] = {}
     out: list[Verdict] = []
     for m in sorted(messages, key=lambda m: (m.received, m.ref)):
         f = m.facts
+        if tuple(f.period_kinds) != calendar.kinds:
+            f.read_period(calendar.kinds)
         unit, how = _unit_of(m, units)
         is_report = f.report_attachments > 0 and (f.about_cchc or f.readable_reports > 0)
         period = None
         if is_report or f.period_kind:
-            period = _period_for(m, unit, first_by_key, cal, tz)
+            period = _period_for(m, unit, first_by_key, calendar)
         pid = period.id if period else None
         verdict = _not_counting(m, unit, how, pid, is_report)
         if verdict is None:

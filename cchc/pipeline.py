@@ -90,6 +90,9 @@ class Pipeline:
             trusted_authserv_id=cfg.imap.trusted_authserv_id,
             max_bytes=int(cfg.parse.max_attachment_mb * 1024 * 1024),
             time_limit=cfg.parse.timeout_seconds,
+            kinds=self.ctx.calendar.kinds,
+            outline=cfg.templates.outline,
+            onestop=cfg.templates.onestop,
         )
 
     def _known(self, raw: bytes, source: str) -> tuple[IngestResult | None, str]:
@@ -197,20 +200,19 @@ class Pipeline:
     # --- decisions ----------------------------------------------------------------------------
 
     def verdicts(self) -> list[Verdict]:
-        tz = self.ctx.tz
-        inputs = [
-            MessageInput(
-                ref=ref,
-                received=datetime.fromtimestamp(ts, tz),
-                auth=auth,
-                facts=Facts.from_json(json.loads(facts_json)),
-                decision=action,
-                decision_unit=unit,
-            )
-            for ref, ts, auth, facts_json, action, unit in repo.message_inputs(self.ctx.db)
-        ]
+        tz, kinds = self.ctx.tz, self.ctx.calendar.kinds
+        inputs = []
+        reread = []
+        for ref, ts, auth, facts_json, action, unit in repo.message_inputs(self.ctx.db):
+            facts = Facts.from_json(json.loads(facts_json))
+            if tuple(facts.period_kinds) != kinds:  # the profile's report kinds changed
+                facts.read_period(kinds)
+                reread.append((ref, json.dumps(facts.to_json(), ensure_ascii=False)))
+            received = datetime.fromtimestamp(ts, tz)
+            inputs.append(MessageInput(ref, received, auth, facts, action, unit))
+        repo.update_facts(self.ctx.db, reread)
         units = {u.code: u for u in self.ctx.units}
-        return decide(inputs, units, self.ctx.config.calendar, tz)
+        return decide(inputs, units, self.ctx.calendar)
 
     def refresh(self) -> None:
         """Take every decision again, in arrival order, and store the verdicts."""

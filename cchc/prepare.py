@@ -17,7 +17,7 @@ from ingest.auth import AuthResult, check_authentication
 from ingest.facts import Facts, compute_facts, flatten
 from ingest.mime import RawAttachment, parse_message
 from parsers.model import Finding, ParsedAttachment
-from parsers.registry import Limits, parse_attachment
+from parsers.registry import Limits, load_specs, parse_attachment
 from store import repo
 from store.archive import Archive, safe_name, sha256
 
@@ -28,6 +28,9 @@ class PrepareSettings:
     trusted_authserv_id: str
     max_bytes: int
     time_limit: float
+    kinds: tuple[str, ...]  # the report kinds period wording is read for
+    outline: Path | None = None  # the profile's templates (None: the seed's)
+    onestop: Path | None = None
 
 
 @dataclass
@@ -58,10 +61,15 @@ def _parse_all(
     msg_attachments: list[RawAttachment], settings: PrepareSettings
 ) -> list[ParsedAttachment]:
     limits = Limits(max_bytes=settings.max_bytes, time_limit=settings.time_limit)
+    specs = load_specs(settings.outline, settings.onestop)
     out = []
     for raw_att in msg_attachments:
         parsed = parse_attachment(
-            raw_att.filename, raw_att.data, content_type=raw_att.content_type, limits=limits
+            raw_att.filename,
+            raw_att.data,
+            content_type=raw_att.content_type,
+            limits=limits,
+            specs=specs,
         )
         parsed.data = raw_att.data
         if raw_att.container and not parsed.container:
@@ -77,7 +85,7 @@ def prepare(raw: bytes, settings: PrepareSettings, digest: str | None = None) ->
     archive.put_raw(raw, digest)
     msg = parse_message(raw)
     parsed = _parse_all(msg.attachments, settings)
-    facts = compute_facts(msg, parsed)
+    facts = compute_facts(msg, parsed, settings.kinds)
     facts.clues["from"] = msg.from_addr
     attachments = []
     for pos, att in enumerate(flatten(parsed)):

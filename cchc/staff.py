@@ -19,7 +19,7 @@ ACTIONS = ("assign", "approve", "reject")
 
 def import_units(ctx: Context, pipeline: Pipeline, path: str | Path) -> int:
     """Replace the unit list from a file (taught addresses stay); the number of units read."""
-    units = load_units(path)
+    units = load_units(path, [g.id for g in ctx.config.groups])
     n = repo.sync_units(ctx.db, units.units)
     pipeline.units_changed()
     pipeline.refresh()

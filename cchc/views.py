@@ -69,16 +69,19 @@ def _public(att: dict[str, Any]) -> dict[str, Any]:
 
 
 def status(ctx: Context, period: Period, at: datetime) -> dict[str, Any]:
-    """Every unit active for the period, with its status at `at` (SPEC §5 `cchc status`)."""
+    """Every unit active for the period, with its status at `at` (SPEC §5 `cchc status`), in
+    the order of the office's groups."""
     due_at = ctx.period_due(period)
+    due_rule = ctx.calendar.due_rule(period)
+    due_day = ctx.calendar.due_day(period)
     subs = read.counting_messages(ctx.db, period=period.id, before_ts=at.timestamp())
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for s in subs:
         by_unit.setdefault(s["unit"], []).append(s)
     atts = read.attachments(ctx.db, [s["message_ref"] for s in subs])
     units_out = []
-    for u in ctx.units:
-        if not u.active_on(due_at.date()):
+    for u in ctx.units_in_group_order():
+        if not u.active_on(due_day):
             continue
         mine = by_unit.get(u.code, [])
         entry: dict[str, Any] = {"unit": u.code, "name": u.name, "group": u.group}
@@ -104,11 +107,16 @@ def status(ctx: Context, period: Period, at: datetime) -> dict[str, Any]:
                 outline_missing=None,
                 findings=[],
             )
+        entry.update(due_at=due_at.isoformat(), due_rule=due_rule)
         units_out.append(entry)
     return {
         "period": period.id,
         "name": period.name,
         "due": due_at.isoformat(),
+        "due_at": due_at.isoformat(),
+        "due_rule": due_rule,
+        "due_day": due_day.isoformat(),
+        "deadline": ctx.config.calendar.deadline,
         "at": at.astimezone(ctx.tz).isoformat(),
         "units": units_out,
     }

@@ -2,17 +2,20 @@
 
 Facts are computed once at ingest and stored with the message; the decisions that depend on
 other messages (corrections, the overdue-period rule) are taken later, in arrival order, by
-`cchc.decide`. The unit match is recomputed when the unit list or taught addresses change.
+`cchc.decide`. The unit match is recomputed when the unit list or taught addresses change; the
+period wording is read for the office's report kinds (`period_kinds`) and read again from the
+stored texts (`period_texts`) when those kinds change, so a new profile needs no re-parse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cchc.core.periods import find_period
+from cchc.core.periods import SEED_KINDS
 from cchc.core.text import fold_words
+from cchc.core.wording import detect_period
 from ingest.match import Clues, MatchResult
 from ingest.mime import MailMessage
 from parsers.model import ParsedAttachment
@@ -55,6 +58,7 @@ class Facts:
     period_kind: str | None = None
     period_year: int | None = None
     period_source: str | None = None
+    period_kinds: list[str] = field(default_factory=lambda: list(SEED_KINDS))
     report_attachments: int = 0
     readable_reports: int = 0  # attachments that parse as the outline or the one-stop table
     about_cchc: bool = False
@@ -66,7 +70,27 @@ class Facts:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Facts:
-        return cls(**data)
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def period_texts(self) -> list[tuple[str, str]]:
+        """The texts a period is read from, in SPEC §3 order: subject, file names, document
+        titles, body."""
+        c = self.clues
+        return [
+            ("subject", c.get("subject", "")),
+            *(("filename", f) for f in c.get("filenames", ())),
+            *(("title", t) for t in c.get("titles", ())),
+            ("body", c.get("body", "")),
+        ]
+
+    def read_period(self, kinds: Sequence[str]) -> None:
+        """Read the period wording for these report kinds (again)."""
+        found = detect_period(self.period_texts(), kinds)
+        self.period_kind = found.kind if found else None
+        self.period_year = found.year if found else None
+        self.period_source = found.source if found else None
+        self.period_kinds = list(kinds)
 
     def clue_object(self) -> Clues:
         c = self.clues
@@ -98,7 +122,9 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in padded for w in words)
 
 
-def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
+def compute_facts(
+    msg: MailMessage, parsed: list[ParsedAttachment], kinds: Sequence[str] = SEED_KINDS
+) -> Facts:
     files = flatten(parsed)
     report_files = [a for a in files if is_report_file(a)]
     clues = {
@@ -114,6 +140,7 @@ def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
             }
         ),
         "body": msg.body_text[:20000],
+        "titles": [a.title for a in files if a.title],
     }
     facts = Facts(clues=clues)
     facts.report_attachments = len(report_files)
@@ -122,20 +149,7 @@ def compute_facts(msg: MailMessage, parsed: list[ParsedAttachment]) -> Facts:
     texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in report_files]
     facts.about_cchc = any(_has(t, _CCHC) for t in texts)
     facts.mentions_report = _has(msg.subject + "\n" + msg.body_text[:5000], _REPORT_WORDS)
-    # Period: subject, file names, document titles, then the body (SPEC §3).
-    sources = [("subject", msg.subject)]
-    sources += [("filename", a.filename) for a in files]
-    sources += [("title", a.title) for a in files if a.title]
-    sources += [("body", msg.body_text[:20000])]
-    for source, text in sources:
-        mention = find_period(text)
-        if mention:
-            facts.period_kind, facts.period_year, facts.period_source = (
-                mention.kind,
-                mention.year,
-                source,
-            )
-            break
+    facts.read_period(kinds)
     return facts
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from cchc.core.errors import ConfigError
 from cchc.core.text import fold
 from parsers.model import Finding, OutlineResult
 
@@ -87,23 +88,44 @@ def _norm(text: str) -> str:
 
 
 def load_outline(path: str | Path | None = None) -> OutlineSpec:
-    """Read outline.toml (default: the packaged copy)."""
-    with open(path or DEFAULT_PATH, "rb") as fh:
-        raw = tomllib.load(fh)
-    secs = []
-    for s in raw.get("section", []):
-        kws = tuple(s.get("keywords", []))
+    """Read outline.toml (default: the packaged copy). Raises ConfigError naming the file and
+    the entry at fault: a broken template is a deployment error, found at start-up."""
+    where = str(path or DEFAULT_PATH)
+    try:
+        with open(path or DEFAULT_PATH, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the outline template: {exc.strerror}", path=where) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the outline template is not valid TOML: {exc}", path=where) from None
+    secs: list[Section] = []
+    for i, s in enumerate(raw.get("section", [])):
+        if not isinstance(s, dict) or not s.get("id") or not s.get("title"):
+            raise ConfigError(
+                "a [[section]] needs an id and a title", key=f"section[{i}]", path=where
+            )
+        if any(o.id == s["id"] for o in secs):
+            raise ConfigError("listed twice", key=f"section {s['id']}", path=where)
+        if s.get("parent") and not any(o.id == s["parent"] for o in secs):
+            raise ConfigError(
+                f"parent {s['parent']!r} is not a section listed above it",
+                key=f"section {s['id']}",
+                path=where,
+            )
+        kws = tuple(str(k) for k in s.get("keywords", []))
         secs.append(
             Section(
-                id=s["id"],
-                title=s["title"],
+                id=str(s["id"]),
+                title=str(s["title"]),
                 parent=s.get("parent"),
                 keywords=kws,
                 required=bool(s.get("required", True)),
-                folded_title=_norm(s["title"]),
+                folded_title=_norm(str(s["title"])),
                 folded_keywords=tuple(_norm(k) for k in kws if _norm(k)),
             )
         )
+    if not secs:
+        raise ConfigError("no [[section]]", key="section", path=where)
     return OutlineSpec(tuple(secs))
 
 

@@ -33,7 +33,7 @@ from parsers.guard import (
 from parsers.model import Finding, Kind, ParsedAttachment
 from parsers.onestop import OnestopParse, OnestopSpec, load_spec, parse_onestop
 
-__all__ = ["Limits", "Specs", "default_specs", "parse_attachment", "sniff"]
+__all__ = ["Limits", "Specs", "default_specs", "load_specs", "parse_attachment", "sniff"]
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
@@ -64,10 +64,19 @@ class Specs:
     onestop: OnestopSpec
 
 
-@functools.cache
 def default_specs() -> Specs:
-    """parsers/data/outline.toml and onestop.toml, read once per process."""
-    return Specs(outline=outline.load_outline(DATA / "outline.toml"), onestop=load_spec())
+    """parsers/data/outline.toml and onestop.toml (the seed's), read once per process."""
+    return load_specs(None, None)
+
+
+@functools.cache
+def load_specs(outline_path: Path | None, onestop_path: Path | None) -> Specs:
+    """The report templates of a profile (None: the seed's), read once per process. Raises
+    ConfigError naming the file and the entry at fault."""
+    return Specs(
+        outline=outline.load_outline(outline_path or DATA / "outline.toml"),
+        onestop=load_spec(onestop_path),
+    )
 
 
 def _ext(filename: str) -> str:

@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from cchc.app import App
@@ -22,7 +21,6 @@ from cchc.core.verdicts import REPORTED
 from cchc.exports.compliance import build_period_status_xlsx
 from cchc.mailtext import Renderer
 from cchc.outbox import FlushReport, NewMail, Outbox
-from parsers.outline import load_outline
 from scheduler import plan
 from scheduler.plan import AckFact, PlannedMail
 from store import health
@@ -35,14 +33,9 @@ REMIND_KINDS = ("ack", "reminder", "escalation")
 _TOLD_LEVELS = ("error", "warning")
 
 
-@lru_cache(maxsize=1)
-def _outline_titles() -> dict[str, str]:
-    return {s.id: s.title for s in load_outline().sections}
-
-
 def renderer_for(app: App) -> Renderer:
     cfg = app.config
-    return Renderer(app.tz, cfg.templates, office=cfg.office.name, notify=cfg.office.notify)
+    return Renderer(app.tz, cfg.mail_templates, office=cfg.office.name, notify=cfg.office.notify)
 
 
 # --- gathering ----------------------------------------------------------------------------
@@ -53,7 +46,7 @@ def ack_facts(app: App, at: datetime) -> list[AckFact]:
     since = at - plan.ACK_MAX_AGE
     candidates = store.ack_candidates(app.db, since.timestamp(), at.timestamp())
     names = {u.code: u.name for u in app.units}
-    titles = _outline_titles()
+    titles = {s.id: s.title for s in app.specs.outline.sections}
     out = []
     for c in candidates:
         received = datetime.fromtimestamp(c["received_ts"], app.tz)

@@ -25,8 +25,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cchc.core.calendar import calendar_for
 from cchc.core.config import CalendarConfig
-from cchc.core.periods import Period, due, periods_around
+from cchc.core.periods import Period
 from cchc.core.units import Unit
 
 KINDS = ("ack", "reminder", "escalation", "digest")
@@ -114,9 +115,10 @@ def at_clock(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
 
 def reminder_steps(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> list[Step]:
     """For each period not yet due at `at`, the latest reminder step whose instant has passed."""
+    calendar = calendar_for(cal, tz)
     out = []
-    for period in periods_around(at):
-        due_at = due(period, cal, tz)
+    for period in calendar.periods_around(at):
+        due_at = calendar.due(period)
         if not at < due_at:
             continue
         passed = [
@@ -136,9 +138,10 @@ def reminder_steps(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> list[Step
 
 def escalation_steps(at: datetime, cal: CalendarConfig, tz: ZoneInfo) -> list[Step]:
     """For each period, the latest escalation step that passed less than 2 days before `at`."""
+    calendar = calendar_for(cal, tz)
     out = []
-    for period in periods_around(at):
-        due_day = due(period, cal, tz).date()
+    for period in calendar.periods_around(at):
+        due_day = calendar.due(period).date()  # day 0: the first late day
         steps = [
             Step(
                 "escalation",
@@ -168,10 +171,11 @@ def upcoming_periods(
     at: datetime, cal: CalendarConfig, tz: ZoneInfo, window: timedelta = UPCOMING_WINDOW
 ) -> list[Period]:
     """Periods whose due instant is after `at` and within `window` (always at least the next one)."""
+    calendar = calendar_for(cal, tz)
     later = sorted(
-        (p for p in periods_around(at) if due(p, cal, tz) > at), key=lambda p: due(p, cal, tz)
+        (p for p in calendar.periods_around(at) if calendar.due(p) > at), key=calendar.due
     )
-    near = [p for p in later if due(p, cal, tz) - at <= window]
+    near = [p for p in later if calendar.due(p) - at <= window]
     return near or later[:1]
 
 
@@ -191,15 +195,16 @@ def plan_reminders(
     `counted` maps a period id to the codes of units with a counting report received before `at`.
     Units without any address cannot be reminded and are left out (the digest shows them missing).
     """
+    calendar = calendar_for(cal, tz)
     out = []
     for step in steps:
         assert step.period is not None
         period = step.period
-        due_at = due(period, cal, tz)
+        due_at = calendar.due(period)
         done = counted.get(period.id, frozenset())
         days_left = (due_at.date() - at.astimezone(tz).date()).days
         for unit in units:
-            if not unit.active_on(due_at.date()) or unit.code in done or not unit.emails:
+            if not unit.active_on(calendar.due_day(period)) or unit.code in done or not unit.emails:
                 continue
             out.append(
                 PlannedMail(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cchc.core.calendar import calendar_for
 from cchc.core.config import CalendarConfig
 from cchc.core.units import Unit
 from cchc.decide import MessageInput, decide
@@ -16,6 +17,7 @@ from ingest.facts import Facts
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = CalendarConfig()
+SEED = calendar_for(CAL, TZ)
 UNITS = {
     "xa-a": Unit("xa-a", "UBND xã A", "xa"),
     "xa-old": Unit("xa-old", "UBND xã Cũ", "xa", active_until=date(2024, 6, 30), successor="xa-a"),
@@ -50,41 +52,41 @@ def at(*args: int) -> datetime:
 
 
 def test_first_report_counts_and_a_later_one_is_a_correction() -> None:
-    verdicts = decide([report(2, at(2024, 2, 10)), report(1, at(2024, 2, 1))], UNITS, CAL, TZ)
+    verdicts = decide([report(2, at(2024, 2, 10)), report(1, at(2024, 2, 1))], UNITS, SEED)
     by_ref = {v.ref: v for v in verdicts}
     assert by_ref[1].disposition == "counted"
     assert by_ref[2].disposition == "correction" and by_ref[2].first_ref == 1
 
 
 def test_a_spoof_is_quarantined_and_does_not_count() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), auth="fail")], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), auth="fail")], UNITS, SEED)
     assert (v.disposition, v.reason, v.counts, v.unit) == ("review", "quarantined", False, "xa-a")
 
 
 def test_unreadable_attachments_still_count_and_go_to_review() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), readable=0)], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), readable=0)], UNITS, SEED)
     assert (v.disposition, v.reason, v.counts) == ("counted", "unparseable", True)
 
 
 def test_content_match_counts_and_goes_to_review_until_approved() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), how="content")], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), how="content")], UNITS, SEED)
     assert (v.disposition, v.reason) == ("counted", "content_match")
-    (v,) = decide([report(1, at(2024, 2, 1), how="content", decision="approve")], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), how="content", decision="approve")], UNITS, SEED)
     assert (v.disposition, v.reason) == ("counted", None)
 
 
 def test_a_report_announced_without_attachment_is_no_attachment() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), files=0, readable=0)], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), files=0, readable=0)], UNITS, SEED)
     assert (v.disposition, v.reason, v.counts) == ("review", "no_attachment", False)
 
 
 def test_mail_on_another_topic_is_ignored() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), readable=0, cchc=False, kind=None)], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), readable=0, cchc=False, kind=None)], UNITS, SEED)
     assert v.disposition == "ignored"
 
 
 def test_unknown_sender_with_a_report_is_unmatched() -> None:
-    (v,) = decide([report(1, at(2024, 2, 1), unit=None)], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 2, 1), unit=None)], UNITS, SEED)
     assert (v.disposition, v.reason) == ("review", "unmatched")
 
 
@@ -92,27 +94,26 @@ def test_assigning_a_unit_makes_an_unmatched_report_count() -> None:
     (v,) = decide(
         [report(1, at(2024, 2, 1), unit=None, decision="assign", decision_unit="xa-a")],
         UNITS,
-        CAL,
-        TZ,
+        SEED,
     )
     assert (v.disposition, v.unit) == ("counted", "xa-a")
 
 
 def test_no_period_in_text_takes_the_overdue_period_the_unit_has_not_sent() -> None:
     late = report(1, at(2024, 5, 20, 10), kind=None, year=None)
-    (v,) = decide([late], UNITS, CAL, TZ)
+    (v,) = decide([late], UNITS, SEED)
     assert v.period == "2024-H1"  # due 18 May, two days overdue, not yet reported
 
 
 def test_no_period_in_text_and_nothing_overdue_takes_the_next_period() -> None:
     sent = report(1, at(2024, 5, 10), kind="H1")
     later = report(2, at(2024, 5, 20, 10), kind=None, year=None)
-    verdicts = {v.ref: v for v in decide([sent, later], UNITS, CAL, TZ)}
+    verdicts = {v.ref: v for v in decide([sent, later], UNITS, SEED)}
     assert verdicts[2].period == "2024-Q3"
 
 
 def test_an_overdue_period_older_than_45_days_is_not_assumed() -> None:
-    (v,) = decide([report(1, at(2024, 7, 10), kind=None, year=None)], UNITS, CAL, TZ)
+    (v,) = decide([report(1, at(2024, 7, 10), kind=None, year=None)], UNITS, SEED)
     assert v.period == "2024-Q3"
 
 
@@ -128,6 +129,6 @@ def test_verdicts_do_not_depend_on_the_order_messages_are_given(order: list[int]
         )
         for i in range(8)
     ]
-    expected = sorted(decide(base, UNITS, CAL, TZ), key=lambda v: v.ref)
+    expected = sorted(decide(base, UNITS, SEED), key=lambda v: v.ref)
     shuffled = [base[i] for i in order]
-    assert sorted(decide(shuffled, UNITS, CAL, TZ), key=lambda v: v.ref) == expected
+    assert sorted(decide(shuffled, UNITS, SEED), key=lambda v: v.ref) == expected

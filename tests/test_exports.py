@@ -459,9 +459,10 @@ def test_a_configured_district_unit_gives_group_ii_its_own_table(tmp_path: Path)
         data = collect(
             app, parse_period("2024-Q1"), datetime.fromisoformat("2024-03-01T00:00:00+07:00")
         )
+        district = data.sections[0]  # the seed's section II: the huyen units summed
         results[chosen] = (
-            data.district.total,
-            {b.units[0]: b.total for b in data.huyen if b.lines},
+            district.blocks[0].total,
+            {b.units[0]: b.total for b in district.detail if b.lines},
         )
         app.close()
     summed, per_unit = results[""]

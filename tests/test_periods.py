@@ -9,11 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cchc.core.calendar import calendar_for, due
 from cchc.core.config import CalendarConfig
-from cchc.core.periods import Period, due, find_period, first_due_after, parse_period, resolve
+from cchc.core.errors import CchcError
+from cchc.core.periods import parse_period
+from cchc.core.wording import find_period
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = CalendarConfig()
+SEED = calendar_for(CAL, TZ)
 
 
 @pytest.mark.parametrize(
@@ -36,8 +40,13 @@ def test_due_dates_come_from_configuration() -> None:
 
 
 def test_a_bad_period_id_is_refused() -> None:
-    with pytest.raises(Exception, match="not a period id"):
-        parse_period("2025-Q2")
+    with pytest.raises(CchcError, match="not a period id"):
+        parse_period("2025-Q5")
+
+
+def test_a_period_the_office_does_not_collect_is_refused() -> None:
+    with pytest.raises(CchcError, match="does not collect Q2"):
+        SEED.period("2025-Q2")
 
 
 @pytest.mark.parametrize(
@@ -91,20 +100,21 @@ def test_a_period_without_a_year_takes_the_year_whose_due_date_is_nearest() -> N
     mention = find_period("Báo cáo CCHC năm")
     assert mention is not None
     january = datetime(2025, 1, 6, 9, 0, tzinfo=TZ)
-    assert resolve(mention, january, CAL, TZ).id == "2024-Y"
+    assert SEED.year_for(mention.kind, january) == 2024
 
 
 def test_with_no_period_the_next_due_period_applies() -> None:
-    assert first_due_after(datetime(2024, 2, 17, 23, 30, tzinfo=TZ), CAL, TZ).id == "2024-Q1"
-    assert first_due_after(datetime(2024, 2, 18, 0, 0, tzinfo=TZ), CAL, TZ).id == "2024-H1"
-    assert first_due_after(datetime(2024, 11, 5, 0, 0, tzinfo=TZ), CAL, TZ).id == "2025-Q1"
+    assert SEED.first_due_after(datetime(2024, 2, 17, 23, 30, tzinfo=TZ)).id == "2024-Q1"
+    assert SEED.first_due_after(datetime(2024, 2, 18, 0, 0, tzinfo=TZ)).id == "2024-H1"
+    assert SEED.first_due_after(datetime(2024, 11, 5, 0, 0, tzinfo=TZ)).id == "2025-Q1"
 
 
 @given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 12, 31)))
 def test_first_due_after_is_after_and_no_earlier_period_is(moment: datetime) -> None:
     aware = moment.replace(tzinfo=TZ)
-    period = first_due_after(aware, CAL, TZ)
+    period = SEED.first_due_after(aware)
     assert due(period, CAL, TZ) > aware
-    earlier = Period(period.year, period.index - 1) if period.index else Period(period.year - 1, 3)
+    ordered = sorted(SEED.periods_around(aware, 2), key=SEED.due)
+    earlier = ordered[ordered.index(period) - 1]
     assert due(earlier, CAL, TZ) <= aware
     assert due(period, CAL, TZ) - aware < timedelta(days=200)

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from casedata import expected
 
+from cchc.core.calendar import due
 from cchc.core.config import CalendarConfig
-from cchc.core.periods import Period, due
+from cchc.core.periods import Period
 from cchc.core.units import Unit
 from scheduler import mailroom, plan
 

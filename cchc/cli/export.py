@@ -47,7 +47,7 @@ def export_onestop(config_path: str, period: str, output: str) -> None:
     parse_period(period)  # a bad period stops here, before the store is opened
     app = open_app(config_path)
     data = write_onestop(app, period, output)
-    with_table = sum(1 for b in [*data.huyen, *data.communes] if b.lines)
+    with_table = sum(1 for s in data.sections for b in s.units if b.lines)
     not_reported = sum(1 for s in data.statuses.values() if s in ("missing", "not_due"))
     click.echo(
         f"Đã ghi {output}: {data.period.name}, {with_table}/{len(data.statuses)} đơn vị có số liệu "

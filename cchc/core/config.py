@@ -10,11 +10,14 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cchc.core.config_reader import Section
+from cchc.core.due_rules import DueRule
 from cchc.core.errors import ConfigError
+from cchc.core.periods import MONTHS, REPORT_NAMES, SEED_KINDS, expand_reports
 
 SECURITY = ("ssl", "starttls", "none")
 
@@ -24,6 +27,8 @@ class OfficeConfig:
     name: str = "Phòng Nội vụ"
     timezone: str = "Asia/Ho_Chi_Minh"
     notify: tuple[str, ...] = ()
+    issuer: str = ""  # the authority above the office, for document headers
+    place: str = ""  # "<place>, ngày … tháng … năm …"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -81,6 +86,9 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class CalendarConfig:
+    """The reporting calendar (SPEC §5a, §9). `due` holds the `[calendar.due]` rules as written;
+    `rules` adds the §5a shorthand for Q1, H1, Q3 and Y where no rule is written."""
+
     quarter_due_month: int = 2
     quarter_due_day: int = 18
     annual_due: str = "11-05"
@@ -88,9 +96,73 @@ class CalendarConfig:
     reminder_time: str = "08:00"
     escalate_days: tuple[int, ...] = (0, 7)
     digest_time: str = "07:30"
-    overdue_window_days: int = (
-        45  # SPEC §3: a period overdue by less than this is still "the" period
-    )
+    overdue_window_days: int = 45  # SPEC §3: a period overdue by less than this is still "the" one
+    reports: tuple[str, ...] = SEED_KINDS
+    deadline: str = "before"  # before | by
+    on_day_off: str = "keep"  # keep | next_working_day
+    extra_days_off: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+    due: tuple[tuple[str, str], ...] = ()  # (kind, rule) as configured
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The period kinds collected each year, in order ("M" expanded to the twelve months)."""
+        return expand_reports(self.reports)
+
+    @property
+    def shorthand(self) -> dict[str, str]:
+        """The §5a keys as §9 rules: Q1 = "02-18", H1 = "05-18", Q3 = "08-18", Y = "11-05"."""
+        day = f"{self.quarter_due_day:02d}"
+        return {
+            "Q1": f"{self.quarter_due_month:02d}-{day}",
+            "H1": f"{3 + self.quarter_due_month:02d}-{day}",
+            "Q3": f"{6 + self.quarter_due_month:02d}-{day}",
+            "Y": self.annual_due,
+        }
+
+    @property
+    def rules(self) -> tuple[tuple[str, str], ...]:
+        """(kind, rule) for every collected kind; a kind without one is left out."""
+        written = dict(self.due)
+        for report in self.reports:
+            if report == "M" and "M" in written:
+                written.update(dict.fromkeys(MONTHS, written["M"]))
+        default = self.shorthand
+        out = []
+        for kind in self.kinds:
+            rule = written.get(kind) or default.get(kind)
+            if rule:
+                out.append((kind, rule))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    """A unit group (SPEC §9 `[[groups]]`), in the order exports list them."""
+
+    id: str
+    name: str
+    short: str = ""  # a column's word ("Cấp xã"); defaults to the name
+    onestop_section: str = ""  # its section of the consolidated one-stop table ("II")
+    onestop_rows: str = "units"  # "units": a line per unit; "sum": one line for the group
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+
+SEED_GROUPS = (
+    GroupConfig("huyen", "Phòng, ban, đơn vị thuộc huyện", "Cấp huyện", "II", "sum"),
+    GroupConfig("xa", "UBND các xã, thị trấn", "Cấp xã", "III", "units"),
+)
+
+
+@dataclass(frozen=True)
+class TemplatesConfig:
+    """The report formats: None means the seed's, shipped with cchc."""
+
+    outline: Path | None = None
+    onestop: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -132,16 +204,21 @@ class Config:
     ack: AckConfig
     web: WebConfig
     parse: ParseConfig
-    templates: Path | None = None
+    mail_templates: Path | None = None  # [mail] templates: a folder overriding the mail texts
     export: ExportConfig = field(default_factory=ExportConfig)
+    templates: TemplatesConfig = field(default_factory=TemplatesConfig)
+    groups: tuple[GroupConfig, ...] = SEED_GROUPS
 
     @property
     def tz(self) -> ZoneInfo:
         return self.office.tz
 
+    def group(self, group_id: str) -> GroupConfig | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
 
 _KNOWN: dict[str, set[str]] = {
-    "office": {"name", "timezone", "notify"},
+    "office": {"name", "timezone", "notify", "issuer", "place"},
     "units": {"file"},
     "store": {"path", "archive"},
     "imap": {
@@ -183,13 +260,21 @@ _KNOWN: dict[str, set[str]] = {
         "escalate_days",
         "digest_time",
         "overdue_window_days",
+        "reports",
+        "deadline",
+        "on_day_off",
+        "extra_days_off",
+        "extra_working_days",
+        "due",
     },
     "ack": {"enabled"},
     "web": {"enabled", "host", "port", "password_env"},
     "parse": {"max_attachment_mb", "timeout_seconds", "workers"},
     "mail": {"templates"},
     "export": {"district_unit"},
+    "templates": {"outline", "onestop"},
 }
+_GROUP_KEYS = {"id", "name", "short", "onestop_section", "onestop_rows"}
 
 
 def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
@@ -205,6 +290,8 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
     for name, value in raw.items():
+        if name == "groups":
+            continue
         if name not in _KNOWN:
             raise ConfigError("unknown section", key=name, path=str(path))
         if not isinstance(value, dict):
@@ -240,8 +327,13 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
             timeout_seconds=p.number("timeout_seconds", 60.0),
             workers=p.integer("workers", 0, 0, 64),
         ),
-        templates=section("mail").optional_path("templates"),
+        mail_templates=section("mail").optional_path("templates"),
         export=ExportConfig(district_unit=section("export").optional_text("district_unit") or None),
+        templates=TemplatesConfig(
+            outline=section("templates").optional_path("outline"),
+            onestop=section("templates").optional_path("onestop"),
+        ),
+        groups=_groups(raw.get("groups"), path),
     )
 
 
@@ -251,7 +343,32 @@ def _office(o: Section) -> OfficeConfig:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise o.error("timezone", f"unknown time zone {tz!r}") from None
-    return OfficeConfig(name=o.text("name", "Phòng Nội vụ"), timezone=tz, notify=o.texts("notify"))
+    name = o.text("name", "Phòng Nội vụ")
+    issuer, place = _authority_of(name)
+    return OfficeConfig(
+        name=name,
+        timezone=tz,
+        notify=o.texts("notify"),
+        issuer=o.text("issuer", issuer),
+        place=o.text("place", place),
+    )
+
+
+_LEVELS = ("tỉnh", "thành phố", "thị xã", "huyện", "quận", "xã", "phường", "thị trấn")
+
+
+def _authority_of(office: str) -> tuple[str, str]:
+    """(issuer, place) as the office's own name says them, for a config without [office]
+    issuer/place: "Phòng Nội vụ huyện Đắk Song" → ("ỦY BAN NHÂN DÂN HUYỆN ĐẮK SONG", "Đắk Song").
+    Empty when the name names no locality."""
+    low = office.lower()
+    for level in _LEVELS:
+        at = low.find(f" {level} ")
+        if at >= 0:
+            rest = office[at + 1 :].strip()
+            place = rest[len(level) :].strip()
+            return f"ỦY BAN NHÂN DÂN {rest.upper()}", place
+    return "", ""
 
 
 def _imap(i: Section, env: dict[str, str]) -> ImapConfig:
@@ -303,7 +420,19 @@ def _calendar(c: Section) -> CalendarConfig:
     annual = c.text("annual_due", "11-05")
     if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", annual):
         raise c.error("annual_due", 'must be MM-DD, e.g. "11-05"')
-    return CalendarConfig(
+    reports = c.texts("reports") if "reports" in c.data else SEED_KINDS
+    for report in reports:
+        if report not in REPORT_NAMES:
+            raise c.error("reports", f"{report!r} is not a report kind ({', '.join(REPORT_NAMES)})")
+    if not reports:
+        raise c.error("reports", "lists no report")
+    due = c.value("due", dict, {})
+    for kind, rule in due.items():
+        if kind not in REPORT_NAMES and kind not in MONTHS:
+            raise c.error(f"due.{kind}", f"{kind!r} is not a report kind")
+        if not isinstance(rule, str):
+            raise c.error(f"due.{kind}", 'must be a text such as "03-14 +2wd"')
+    cal = CalendarConfig(
         quarter_due_month=c.integer("quarter_due_month", 2, 1, 3),
         quarter_due_day=c.integer("quarter_due_day", 18, 1, 28),
         annual_due=annual,
@@ -312,4 +441,55 @@ def _calendar(c: Section) -> CalendarConfig:
         escalate_days=c.integers("escalate_days", (0, 7)),
         digest_time=c.hhmm("digest_time", "07:30"),
         overdue_window_days=c.integer("overdue_window_days", 45, 0, 366),
+        reports=tuple(dict.fromkeys(reports)),
+        deadline=c.choice("deadline", "before", ("before", "by")),
+        on_day_off=c.choice("on_day_off", "keep", ("keep", "next_working_day")),
+        extra_days_off=c.dates("extra_days_off"),
+        extra_working_days=c.dates("extra_working_days"),
+        due=tuple((str(k), str(v).strip()) for k, v in due.items()),
     )
+    _check_rules(cal, c)
+    return cal
+
+
+def _check_rules(cal: CalendarConfig, c: Section) -> None:
+    """Every collected kind needs a well-formed rule (SPEC §9): stop naming the kind."""
+    have = dict(cal.rules)
+    for kind in cal.kinds:
+        name = "M" if kind in MONTHS and "M" in dict(cal.due) else kind
+        if kind not in have:
+            raise c.error(
+                f"due.{name}",
+                f"the {name} reports need a due rule, e.g. {name} = "
+                + ('"next:05"' if kind in MONTHS else '"03-14 +2wd"'),
+            )
+        try:
+            DueRule.parse(have[kind], kind)
+        except ValueError as exc:
+            raise c.error(f"due.{name}", str(exc)) from None
+
+
+def _groups(raw: object, path: Path) -> tuple[GroupConfig, ...]:
+    """`[[groups]]`, or the seed's two when there are none."""
+    if raw is None:
+        return SEED_GROUPS
+    if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw) or not raw:
+        raise ConfigError("must be a list of [[groups]] tables", key="groups", path=str(path))
+    out: list[GroupConfig] = []
+    for i, data in enumerate(raw):
+        g = Section(data, f"groups[{i}]", path, _GROUP_KEYS)
+        group_id = g.text("id", "").strip()
+        if not group_id:
+            raise g.error("id", "is missing")
+        if any(o.id == group_id for o in out):
+            raise g.error("id", f"group {group_id!r} is listed twice")
+        out.append(
+            GroupConfig(
+                id=group_id,
+                name=g.text("name", group_id),
+                short=g.text("short", ""),
+                onestop_section=g.text("onestop_section", ""),
+                onestop_rows=g.choice("onestop_rows", "units", ("units", "sum")),
+            )
+        )
+    return tuple(out)

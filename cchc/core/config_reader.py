@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,19 @@ class Section:
         if not all(isinstance(v, str) for v in value):
             raise self.error(key, "must be a list of texts")
         return tuple(value)
+
+    def dates(self, key: str) -> tuple[date, ...]:
+        """A list of ISO dates ("2026-02-14"; TOML dates are taken as they are)."""
+        out = []
+        for item in self.value(key, list, []):
+            if isinstance(item, date) and not isinstance(item, datetime):
+                out.append(item)
+                continue
+            try:
+                out.append(date.fromisoformat(str(item).strip()))
+            except ValueError:
+                raise self.error(key, f"{item!r} is not a date YYYY-MM-DD") from None
+        return tuple(out)
 
     def hhmm(self, key: str, default: str) -> str:
         value = self.text(key, default)

@@ -35,10 +35,6 @@ REASON = {
     "rejected": "Đã loại",
 }
 
-# Unit groups: the heading of a group, and its short name in a table column.
-GROUP = {"huyen": "Phòng, ban, đơn vị thuộc huyện", "xa": "UBND các xã, thị trấn"}
-GROUP_SHORT = {"huyen": "Cấp huyện", "xa": "Cấp xã"}
-
 # What an attachment turned out to be ("message": the raw message itself, in evidence lists).
 ATTACHMENT_KIND = {
     "message": "Thư",
@@ -69,25 +65,50 @@ MAIL_STATUS = {
 
 # Periods by kind: the report's name ("Báo cáo Quý I"), a column heading without the year
 # ("Quý I"), with the year ("Quý I 2025"), and the title of a document ("QUÝ I NĂM 2025").
+# "M" stands for every month ({month} is its number).
 PERIOD_NAME = {
+    "M": "Báo cáo tháng {month}",
     "Q1": "Báo cáo Quý I",
-    "H1": "Báo cáo 6 tháng",
+    "Q2": "Báo cáo Quý II",
     "Q3": "Báo cáo Quý III",
+    "Q4": "Báo cáo Quý IV",
+    "H1": "Báo cáo 6 tháng",
+    "N9": "Báo cáo 9 tháng",
     "Y": "Báo cáo năm",
 }
-PERIOD_SHORT = {"Q1": "Quý I", "H1": "6 tháng", "Q3": "Quý III", "Y": "Cả năm"}
+PERIOD_SHORT = {
+    "M": "Tháng {month}",
+    "Q1": "Quý I",
+    "Q2": "Quý II",
+    "Q3": "Quý III",
+    "Q4": "Quý IV",
+    "H1": "6 tháng",
+    "N9": "9 tháng",
+    "Y": "Cả năm",
+}
 PERIOD_SHORT_YEAR = {
+    "M": "Tháng {month}/{year}",
     "Q1": "Quý I {year}",
-    "H1": "6 tháng {year}",
+    "Q2": "Quý II {year}",
     "Q3": "Quý III {year}",
+    "Q4": "Quý IV {year}",
+    "H1": "6 tháng {year}",
+    "N9": "9 tháng {year}",
     "Y": "Năm {year}",
 }
 PERIOD_TITLE = {
+    "M": "THÁNG {month} NĂM {year}",
     "Q1": "QUÝ I NĂM {year}",
-    "H1": "6 THÁNG ĐẦU NĂM {year}",
+    "Q2": "QUÝ II NĂM {year}",
     "Q3": "QUÝ III NĂM {year}",
+    "Q4": "QUÝ IV NĂM {year}",
+    "H1": "6 THÁNG ĐẦU NĂM {year}",
+    "N9": "9 THÁNG NĂM {year}",
     "Y": "NĂM {year}",
 }
+
+# How a deadline is read, for people (`cchc status`, mail, exports).
+DEADLINE = {"before": "trước 00:00 ngày {day}", "by": "chậm nhất ngày {day}"}
 
 
 def word(table: dict[str, str], code: str | None, default: str = "") -> str:

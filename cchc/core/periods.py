@@ -1,191 +1,137 @@
-"""Reporting periods, their due instants, and finding a period in Vietnamese text.
+"""Reporting periods: their kinds, ids and Vietnamese names (SPEC §9).
 
-Pure functions: the calendar rule comes from configuration (SPEC §1), every instant is aware.
+A period is a year and a kind: a month (`M01`…`M12`), a quarter (`Q1`…`Q4`), the first six
+months (`H1`), the first nine (`N9`) or the year (`Y`); its id is `YYYY-<kind>` (`2026-Q1`,
+`2026-M03`). Which kinds an office collects, and when each is due, is the profile's business
+(`cchc.core.calendar`); this module only knows what a kind is.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
+from functools import total_ordering
 
 from cchc.core import labels
-from cchc.core.config import CalendarConfig
 from cchc.core.errors import CchcError
-from cchc.core.text import fold
 
-KINDS = ("Q1", "H1", "Q3", "Y")
-_ID = re.compile(r"^(\d{4})-(Q1|H1|Q3|Y)$")
+MONTHS = tuple(f"M{m:02d}" for m in range(1, 13))
+# kind -> (first month, last month) of the calendar months it reports on
+SPANS: dict[str, tuple[int, int]] = {
+    **{f"M{m:02d}": (m, m) for m in range(1, 13)},
+    "Q1": (1, 3),
+    "Q2": (4, 6),
+    "Q3": (7, 9),
+    "Q4": (10, 12),
+    "H1": (1, 6),
+    "N9": (1, 9),
+    "Y": (1, 12),
+}
+KINDS = tuple(SPANS)
+# What `[calendar] reports` may list: "M" stands for the twelve months.
+REPORT_NAMES = ("M", "Q1", "Q2", "Q3", "Q4", "H1", "N9", "Y")
+SEED_KINDS = ("Q1", "H1", "Q3", "Y")
+_ID = re.compile(r"^(\d{4})-(M(?:0[1-9]|1[0-2])|Q[1-4]|H1|N9|Y)$")
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-@dataclass(frozen=True, order=True)
+def expand_reports(reports: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """`[calendar] reports` as period kinds, in their order within a year ("M" → M01…M12)."""
+    kinds = {k for r in reports for k in (MONTHS if r == "M" else (r,))}
+    return tuple(sorted(kinds, key=_kind_order))
+
+
+def _kind_order(kind: str) -> tuple[int, int]:
+    first, last = SPANS[kind]
+    return (last, last - first)  # by the month it ends, a month before the quarter ending with it
+
+
+@total_ordering
+@dataclass(frozen=True)
 class Period:
     year: int
-    index: int  # 0..3, the order inside a year
+    kind: str
 
-    @property
-    def kind(self) -> str:
-        return KINDS[self.index]
+    def __post_init__(self) -> None:
+        if self.kind not in SPANS:
+            raise CchcError(f"not a period kind: {self.kind!r}")
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, *_kind_order(self.kind))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
+        return self._key() < other._key()
 
     @property
     def id(self) -> str:
         return f"{self.year}-{self.kind}"
 
     @property
+    def month(self) -> int | None:
+        """1–12 for a monthly period, else None."""
+        return int(self.kind[1:]) if self.kind in MONTHS else None
+
+    @property
+    def first_day(self) -> date:
+        """The first day of its first calendar month: when the period begins (SPEC §3)."""
+        return date(self.year, SPANS[self.kind][0], 1)
+
+    @property
+    def last_month(self) -> int:
+        return SPANS[self.kind][1]
+
+    @property
     def name(self) -> str:
-        """ "Báo cáo Quý I năm 2025", "Báo cáo năm 2025"."""
+        """ "Báo cáo Quý I năm 2025", "Báo cáo tháng 3 năm 2026", "Báo cáo năm 2025"."""
         if self.kind == "Y":
             return f"{labels.PERIOD_NAME['Y']} {self.year}"
-        return f"{labels.PERIOD_NAME[self.kind]} năm {self.year}"
+        return f"{self.kind_name} năm {self.year}"
+
+    @property
+    def kind_name(self) -> str:
+        """The report's name without the year: "Báo cáo Quý I", "Báo cáo tháng 3"."""
+        if self.month is not None:
+            return labels.PERIOD_NAME["M"].format(month=self.month)
+        return labels.PERIOD_NAME[self.kind]
 
     @property
     def short(self) -> str:
-        """A column heading without the year: "Quý I", "6 tháng", "Cả năm"."""
+        """A column heading without the year: "Quý I", "Tháng 3", "Cả năm"."""
+        if self.month is not None:
+            return labels.PERIOD_SHORT["M"].format(month=self.month)
         return labels.PERIOD_SHORT[self.kind]
 
     @property
     def short_with_year(self) -> str:
-        """A column heading with the year: "Quý I 2025", "Năm 2025"."""
-        return labels.PERIOD_SHORT_YEAR[self.kind].format(year=self.year)
+        """A column heading with the year: "Quý I 2025", "Tháng 3/2026", "Năm 2025"."""
+        key = "M" if self.month is not None else self.kind
+        return labels.PERIOD_SHORT_YEAR[key].format(year=self.year, month=self.month)
 
     @property
     def title(self) -> str:
         """As a document's title says it: "QUÝ I NĂM 2025", "6 THÁNG ĐẦU NĂM 2025"."""
-        return labels.PERIOD_TITLE[self.kind].format(year=self.year)
-
-    @classmethod
-    def all_of(cls, year: int) -> list[Period]:
-        """The periods of a year, in order."""
-        return [cls(year, i) for i in range(len(KINDS))]
+        key = "M" if self.month is not None else self.kind
+        return labels.PERIOD_TITLE[key].format(year=self.year, month=self.month)
 
     def __str__(self) -> str:
         return self.id
 
     @classmethod
     def of(cls, year: int, kind: str) -> Period:
-        return cls(year, KINDS.index(kind))
+        return cls(year, kind)
+
+
+def quarter_roman(n: int) -> str:
+    return _ROMAN[n]
 
 
 def parse_period(text: str) -> Period:
     match = _ID.match(text.strip())
     if not match:
-        raise CchcError(f"not a period id: {text!r} (use e.g. 2025-Q1, 2025-H1, 2025-Q3, 2025-Y)")
-    return Period.of(int(match.group(1)), match.group(2))
-
-
-def due(period: Period, cal: CalendarConfig, tz: ZoneInfo) -> datetime:
-    """Reports must be received strictly before this instant."""
-    if period.kind == "Y":
-        month, day = (int(x) for x in cal.annual_due.split("-"))
-    else:
-        quarter_start = {"Q1": 1, "H1": 4, "Q3": 7}[period.kind]
-        month, day = quarter_start + cal.quarter_due_month - 1, cal.quarter_due_day
-    return datetime.combine(date(period.year, month, day), time(0, 0), tzinfo=tz)
-
-
-def periods_around(moment: datetime, years: int = 1) -> list[Period]:
-    year = moment.year
-    return [Period(y, i) for y in range(year - years, year + years + 1) for i in range(4)]
-
-
-def first_due_after(moment: datetime, cal: CalendarConfig, tz: ZoneInfo) -> Period:
-    """The period a report without any period wording is for, by its arrival time alone."""
-    for period in periods_around(moment):
-        if due(period, cal, tz) > moment:
-            return period
-    raise AssertionError("unreachable: there is always a later period")
-
-
-def closest_year(kind: str, arrival: datetime, cal: CalendarConfig, tz: ZoneInfo) -> int:
-    """A period named without its year: the year whose due date is nearest the arrival."""
-    candidates = [Period.of(arrival.year + d, kind) for d in (-1, 0, 1)]
-    return min(candidates, key=lambda p: abs((due(p, cal, tz) - arrival).total_seconds())).year
-
-
-# --- finding a period in text -------------------------------------------------------------
-
-# A date ("ngày 10 tháng 02 năm 2025", "10/02/2025", "tháng 02 năm 2025") is not a period.
-_DATES = [
-    re.compile(r"ngay\s*\d{1,2}\s*(?:thang|/|-|\.)\s*\d{1,2}\s*(?:nam|/|-|\.)\s*\d{2,4}"),
-    re.compile(r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}(?!\d)"),
-    re.compile(r"(?<!\d)\d{1,2}\s*/\s*\d{1,2}(?![\d/])"),
-    re.compile(r"thang\s*\d{1,2}\s*(?:nam|/)\s*\d{4}"),
-    re.compile(r"(?:luc|tu|den|truoc)\s+ngay\s+\d{1,2}"),
-]
-_B = r"(?<![a-z0-9])"
-_E = r"(?![a-z0-9])"
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("Q3", re.compile(_B + r"(?:quy|q)\s*(?:iii|3|ba)" + _E)),
-    ("Q3", re.compile(_B + r"(?:9|chin)\s*(?:thang|t)" + _E)),
-    ("H1", re.compile(_B + r"(?:6|sau)\s*(?:thang|t)" + _E)),
-    ("H1", re.compile(_B + r"(?:quy|q)\s*(?:ii|2|hai)" + _E)),
-    ("H1", re.compile(_B + r"(?:nua|giua)\s*nam" + _E)),
-    ("Y", re.compile(_B + r"(?:quy|q)\s*(?:iv|4|bon|tu)" + _E)),
-    ("Y", re.compile(_B + r"12\s*(?:thang|t)" + _E)),
-    ("Q1", re.compile(_B + r"(?:quy|q)\s*(?:i|1|mot)" + _E)),
-    ("Q1", re.compile(_B + r"(?:3|ba)\s*thang\s*dau" + _E)),
-    (
-        "Y",
-        re.compile(
-            _B
-            + r"(?:bao\s*cao|bc|cchc|hanh\s*chinh|mot\s*cua|pl\s*2|phu\s*luc\s*0?2|tong\s*ket|ca)\s*nam(?:\s*(?:20\d\d))?"
-            + _E
-        ),
-    ),
-    ("Y", re.compile(_B + r"nam\s*20\d\d" + _E)),
-]
-# A plan for the next period ("phương hướng, nhiệm vụ ... Quý II") is not the report's period.
-_PLAN = re.compile(r"(?:phuong\s*huong|nhiem\s*vu|ke\s*hoach|du\s*kien|trien\s*khai)[^.;\n]{0,60}$")
-_YEAR_AFTER = re.compile(r"^[^0-9]{0,12}?(20\d\d)(?!\d)")
-_ANY_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-
-
-@dataclass(frozen=True)
-class PeriodMention:
-    kind: str
-    year: int | None
-
-
-def _clean(text: str) -> str:
-    folded = fold(text.replace("_", " "))
-    for pattern in _DATES:
-        folded = pattern.sub(" # ", folded)
-    return folded
-
-
-def find_period(text: str) -> PeriodMention | None:
-    """The first period named in `text` that is not a plan for a later period."""
-    if not text:
-        return None
-    folded = _clean(text)
-    hits: list[tuple[int, int, str]] = []
-    for rank, (kind, pattern) in enumerate(_PATTERNS):
-        for match in pattern.finditer(folded):
-            if _PLAN.search(folded[max(0, match.start() - 80) : match.start()]):
-                continue
-            hits.append((match.start(), rank, kind))
-    if not hits:
-        return None
-    # "quý I năm 2024" also contains "năm 2024": a specific period wins over the bare year.
-    specific = [h for h in hits if h[2] != "Y" or h[1] < 8]
-    start, _, kind = min(specific or hits, key=lambda h: (h[0], h[1]))
-    match_end = start
-    for _, pattern in _PATTERNS:
-        m = pattern.match(folded, start)
-        if m:
-            match_end = max(match_end, m.end())
-    year_match = _YEAR_AFTER.match(folded[match_end:])
-    year = int(year_match.group(1)) if year_match else None
-    if year is None:
-        inside = _ANY_YEAR.search(folded[start:match_end])
-        year = int(inside.group(1)) if inside else None
-    if year is None:
-        others = _ANY_YEAR.findall(folded)
-        year = int(others[0]) if len(set(others)) == 1 else None
-    return PeriodMention(kind, year)
-
-
-def resolve(mention: PeriodMention, arrival: datetime, cal: CalendarConfig, tz: ZoneInfo) -> Period:
-    year = mention.year if mention.year else closest_year(mention.kind, arrival, cal, tz)
-    return Period.of(year, mention.kind)
+        raise CchcError(
+            f"not a period id: {text!r} (use e.g. 2025-Q1, 2025-H1, 2025-Q3, 2025-Y, 2026-M03)"
+        )
+    return Period(int(match.group(1)), match.group(2))

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from cchc.core.errors import UnitsError
 from cchc.core.text import nfc
 
-GROUPS = ("huyen", "xa")
+SEED_GROUPS = ("huyen", "xa")  # without [[groups]] in the configuration
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _list(value: Any) -> tuple[str, ...]:
     return tuple(nfc(str(v).strip()) for v in value if str(v).strip())
 
 
-def _unit(row: dict[str, Any], where: str) -> Unit:
+def _unit(row: dict[str, Any], where: str, groups: Sequence[str]) -> Unit:
     code = str(row.get("code") or "").strip()
     name = nfc(str(row.get("name") or "").strip())
     group = str(row.get("group") or "").strip()
@@ -85,9 +86,10 @@ def _unit(row: dict[str, Any], where: str) -> Unit:
         raise UnitsError(f"{where}: a unit without `code`")
     if not name:
         raise UnitsError(f"{where}: unit {code} has no `name`")
-    if group not in GROUPS:
+    if group not in groups:
         raise UnitsError(
-            f"{where}: unit {code}: `group` must be one of {', '.join(GROUPS)}, not {group!r}"
+            f"{where}: unit {code}: group {group!r} is not one of the office's groups "
+            f"({', '.join(groups)}; see [[groups]] in the configuration)"
         )
     return Unit(
         code=code,
@@ -142,7 +144,9 @@ def _rows_xlsx(path: Path) -> list[dict[str, Any]]:
     ]
 
 
-def load_units(path: str | Path) -> UnitList:
+def load_units(path: str | Path, groups: Sequence[str] = SEED_GROUPS) -> UnitList:
+    """Read and check a unit list; every unit's group must be one of `groups` (abolished
+    units' too)."""
     path = Path(path)
     if not path.is_file():
         raise UnitsError(f"{path}: file not found")
@@ -155,7 +159,7 @@ def load_units(path: str | Path) -> UnitList:
         rows = _rows_xlsx(path)
     else:
         raise UnitsError(f"{path}: use a .toml, .csv or .xlsx file")
-    units = [_unit(row, f"{path} (unit {i + 1})") for i, row in enumerate(rows)]
+    units = [_unit(row, f"{path} (unit {i + 1})", groups) for i, row in enumerate(rows)]
     seen: dict[str, Unit] = {}
     addresses: dict[str, str] = {}
     for u in units:

@@ -37,16 +37,23 @@ def fmt_ts(ts: float | None, ctx: Context) -> str:
     return "" if ts is None else fmt_time(datetime.fromtimestamp(ts, ctx.tz), ctx)
 
 
-def district_name(ctx: Context) -> str:
-    """ "UBND huyện Đắk Song" from an office named "Phòng Nội vụ huyện Đắk Song"; the word
-    "huyện" alone when the office name does not say which district."""
-    name = ctx.config.office.name
-    low = name.lower()
-    for word in ("huyện", "thị xã", "thành phố"):
-        at = low.find(word)
-        if at >= 0:
-            return f"UBND {name[at:].strip()}"
-    return "UBND huyện"
+_LEVELS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")
+
+
+def authority_name(ctx: Context) -> str:
+    """The authority the office reports for, as a table names it: "UBND huyện Đắk Song" from
+    `[office] issuer = "ỦY BAN NHÂN DÂN HUYỆN ĐẮK SONG"` and `place = "Đắk Song"`; the issuer as
+    written when it does not read that way, the office's name when there is no issuer."""
+    office = ctx.config.office
+    issuer = office.issuer.strip()
+    if not issuer:
+        return office.name
+    low = issuer.lower()
+    if low.startswith(("ủy ban nhân dân", "uỷ ban nhân dân", "ubnd")) and office.place:
+        for level in _LEVELS:
+            if f" {level} " in f" {low} ":
+                return f"UBND {level} {office.place}"
+    return issuer
 
 
 @dataclass

@@ -24,10 +24,9 @@ from cchc import views
 from cchc.context import Context
 from cchc.core import labels
 from cchc.core.errors import CchcError
-from cchc.core.periods import Period, parse_period
+from cchc.core.periods import Period
 from cchc.exports import fmt_date, fmt_time, fmt_ts, write_bytes
 from cchc.exports import style as st
-from parsers.outline import load_outline
 from store import read
 
 SUB_COLUMNS = ("Tình trạng", "Thời điểm nhận", "Số lần bổ sung", "Message-ID")
@@ -47,7 +46,13 @@ def check_year(year: int | str) -> int:
 
 def year_statuses(ctx: Context, year: int, at: datetime) -> list[tuple[Period, dict[str, Any]]]:
     """`App.status` of each period of the year at `at` — the same figures as `cchc status`."""
-    return [(p, views.status(ctx, p, at)) for p in Period.all_of(year)]
+    return [(p, views.status(ctx, p, at)) for p in ctx.calendar.periods_of(year)]
+
+
+def _group_word(ctx: Context, group_id: str) -> str:
+    """A unit's group in a narrow column: the group's `short` word, else its name."""
+    group = ctx.config.group(group_id)
+    return group.label if group else group_id
 
 
 def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
@@ -136,9 +141,7 @@ def _matrix_rows(
     listed = {code for entries in per_period for code in entries}
     units = [u for u in ctx.units if u.code in listed]
     for n, unit in enumerate(units, start=1):
-        for c, value in enumerate(
-            (n, unit.name, labels.word(labels.GROUP_SHORT, unit.group)), start=1
-        ):
+        for c, value in enumerate((n, unit.name, _group_word(ctx, unit.group)), start=1):
             cell = ws.cell(row=row, column=c, value=st.safe(value))
             cell.border = st.BORDER
             cell.font = st.FONT
@@ -315,7 +318,7 @@ def write_compliance(ctx: Context, year: int, path: str | Path, at: datetime | N
 def build_period_status_xlsx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
     """One period's status at `at` (default now), every unit with its status, arrival, missing
     outline sections and table errors: the attachment of an escalation mail."""
-    period = parse_period(period_id)
+    period = ctx.period(period_id)
     at = at or datetime.now(ctx.tz)
     data = views.status(ctx, period, at)
     due = datetime.fromisoformat(data["due"])
@@ -346,7 +349,7 @@ def build_period_status_xlsx(ctx: Context, period_id: str, at: datetime | None =
     for c, text in enumerate(columns, start=1):
         st.header_cell(ws, top, c, text)
     row = top + 1
-    titles = {sec.id: sec.title for sec in load_outline().sections}
+    titles = {sec.id: sec.title for sec in ctx.specs.outline.sections}
     counts: dict[str, int] = {}
     for n, u in enumerate(data["units"], start=1):
         counts[u["status"]] = counts.get(u["status"], 0) + 1
@@ -354,7 +357,7 @@ def build_period_status_xlsx(ctx: Context, period_id: str, at: datetime | None =
         values = [
             n,
             u["name"],
-            labels.word(labels.GROUP_SHORT, u["group"]),
+            _group_word(ctx, u["group"]),
             None,
             fmt_time(datetime.fromisoformat(u["received_at"]), ctx) if u["received_at"] else None,
             u["corrections"] if u["received_at"] else None,

@@ -30,9 +30,9 @@ from docx.shared import Cm, Pt, RGBColor
 from cchc import views
 from cchc.context import Context
 from cchc.core import labels
-from cchc.core.periods import Period, parse_period
+from cchc.core.periods import Period
 from cchc.exports import UnitContent, fmt_time, unit_contents, write_bytes
-from parsers.outline import OutlineSpec, Section, load_outline
+from parsers.outline import OutlineSpec, Section
 
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
@@ -138,7 +138,7 @@ def build_narrative_document(
     ctx: Context, period: Period, at: datetime | None = None
 ) -> DocumentObject:
     at = at or datetime.now(ctx.tz)
-    spec = load_outline()
+    spec = ctx.specs.outline
     status = views.status(ctx, period, at)
     contents = unit_contents(ctx, period, at)
     names = {u.code: u.name for u in ctx.units}
@@ -212,7 +212,7 @@ def build_narrative_document(
 
 def build_narrative_docx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
     """The compiled narrative of a period as .docx bytes (messages before `at`, default now)."""
-    doc = build_narrative_document(ctx, parse_period(period_id), at)
+    doc = build_narrative_document(ctx, ctx.period(period_id), at)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

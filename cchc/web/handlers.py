@@ -7,7 +7,6 @@ Downloads go by content hash only: nothing from the request becomes a path.
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -27,7 +26,6 @@ from cchc.staff import ACTIONS
 from cchc.web import exports, pages
 from cchc.web.security import Session, content_disposition, token_ok
 from cchc.web.site import Web, staff
-from parsers.outline import load_outline
 from store import health, read
 from store import outbox as outbox_store
 from store import web as store_web
@@ -60,8 +58,9 @@ def year_page(request: Request, web: Web, session: Session) -> Response:
         year = _year_param(
             str(raw_year) if raw_year is not None else request.query_params.get("year"), default
         )
-        statuses = [app.status(p.id, now) for p in pages.year_periods(year)]
-        grid = pages.matrix(year, statuses, app.units)
+        statuses = [app.status(p.id, now) for p in app.calendar.periods_of(year)]
+        groups = [g.id for g in app.config.groups]
+        grid = pages.matrix(year, statuses, app.units_in_group_order(), groups)
         years = sorted({now.year, year} | _years_between(first, last, web))
         return web.render(
             "year.html", session, grid=grid, years=years, at=now.isoformat(), **_nav(app)
@@ -76,16 +75,17 @@ def _years_between(first: float | None, last: float | None, web: Web) -> set[int
     return set(range(a, b + 1))
 
 
-def _period(pid: str) -> Period:
+def _period(web: Web, pid: str) -> Period:
+    """A period this office collects, or 404."""
     try:
-        return parse_period(pid)
+        return web.calendar.period(pid)
     except CchcError:
         raise HTTPException(404) from None
 
 
 @staff
 def period_page(request: Request, web: Web, session: Session) -> Response:
-    period = _period(request.path_params["pid"])
+    period = _period(web, request.path_params["pid"])
     now = web.now()
     with web.open() as app:
         data = app.status(period.id, now)
@@ -115,11 +115,6 @@ def period_page(request: Request, web: Web, session: Session) -> Response:
         )
 
 
-@functools.cache
-def _section_titles() -> dict[str, str]:
-    return {s.id: s.title for s in load_outline().sections}
-
-
 @staff
 def unit_page(request: Request, web: Web, session: Session) -> Response:
     code = request.path_params["code"]
@@ -134,7 +129,7 @@ def unit_page(request: Request, web: Web, session: Session) -> Response:
         default = int(subs[-1]["period"][:4]) if subs else pages.default_year(last, now)
         year = _year_param(request.query_params.get("year"), default)
         overview = []
-        for p in pages.year_periods(year):
+        for p in app.calendar.periods_of(year):
             entry = next((u for u in app.status(p.id, now)["units"] if u["unit"] == code), None)
             overview.append({"period": p, "entry": entry})
         by_period: dict[str, list[dict[str, Any]]] = {}
@@ -156,7 +151,7 @@ def unit_page(request: Request, web: Web, session: Session) -> Response:
             groups=groups,
             overview=overview,
             year=year,
-            titles=_section_titles(),
+            titles={s.id: s.title for s in app.specs.outline.sections},
             **_nav(app),
         )
 
@@ -333,7 +328,7 @@ def export_download(request: Request, web: Web, session: Session) -> Response:
         raise HTTPException(404)
     arg: str | int
     if spec.scope == "period":
-        arg = _period(request.query_params.get("period", "")).id
+        arg = _period(web, request.query_params.get("period", "")).id
     else:
         arg = _year_param(request.query_params.get("year", ""), 0)
         if arg == 0:

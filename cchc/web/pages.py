@@ -6,13 +6,14 @@ can be tested with plain dictionaries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cchc.core import labels
-from cchc.core.periods import Period
+from cchc.core.periods import Period, parse_period
 
 REVIEW_HINT = {
     "content_match": "Thư gửi từ địa chỉ lạ; đơn vị được nhận ra qua nội dung. Chấp nhận nếu đúng, "
@@ -53,10 +54,6 @@ def period_label(period: Period) -> str:
     return period.name
 
 
-def year_periods(year: int) -> list[Period]:
-    return Period.all_of(year)
-
-
 @dataclass
 class MatrixRow:
     code: str
@@ -72,16 +69,22 @@ class Matrix:
     groups: list[tuple[str, list[MatrixRow]]] = field(default_factory=list)
 
 
-def matrix(year: int, statuses: list[dict[str, Any]], units: list[Any]) -> Matrix:
-    """Units × periods from the four `App.status` results of a year. A unit not listed in a
-    period's status (not active then) gets an empty cell; a unit in none is left out."""
+def matrix(
+    year: int,
+    statuses: list[dict[str, Any]],
+    units: list[Any],
+    group_order: Sequence[str] = ("huyen", "xa"),
+) -> Matrix:
+    """Units × periods from the `App.status` results of a year's periods. A unit not listed in
+    a period's status (not active then) gets an empty cell; a unit in none is left out. Groups
+    come in the office's order (`[[groups]]`)."""
     by_period = [{u["unit"]: u for u in st["units"]} for st in statuses]
     heads = []
     for st in statuses:
         counts = dict.fromkeys(labels.STATUS, 0)
         for u in st["units"]:
             counts[u["status"]] += 1
-        short = labels.word(labels.PERIOD_SHORT, st["period"].partition("-")[2])
+        short = parse_period(st["period"]).short
         heads.append({"id": st["period"], "short": short, "due": st["due"], "counts": counts})
     out = Matrix(year, heads)
     grouped: dict[str, list[MatrixRow]] = {}
@@ -92,7 +95,7 @@ def matrix(year: int, statuses: list[dict[str, Any]], units: list[Any]) -> Matri
         grouped.setdefault(unit.group, []).append(
             MatrixRow(unit.code, unit.name, unit.group, cells)
         )
-    order = list(labels.GROUP) + sorted(set(grouped) - set(labels.GROUP))
+    order = list(group_order) + sorted(set(grouped) - set(group_order))
     out.groups = [(g, grouped[g]) for g in order if g in grouped]
     return out
 

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cchc.app import App
 from cchc.core import labels
+from cchc.core.calendar import calendar_for
 from cchc.core.config import Config
 from cchc.core.errors import ConfigError
 from cchc.web import pages
@@ -43,6 +44,7 @@ class Web:
         self.config = config
         self.password = require_password(config)
         self.tz = config.tz
+        self.calendar = calendar_for(config.calendar, self.tz)
         self.sessions = SessionStore()
         self.throttle = LoginThrottle()
         self.env = Environment(
@@ -58,7 +60,7 @@ class Web:
         self.env.globals.update(
             STATUS=labels.STATUS,
             REASON=labels.REASON,
-            GROUP=labels.GROUP,
+            GROUP={g.id: g.name for g in config.groups},
             KIND=labels.ATTACHMENT_KIND,
             MATCH=labels.MATCH,
             ACTION=labels.ACTION,

@@ -1,31 +1,23 @@
 """The one-stop table's arithmetic checks, run on the classified rows.
 
-4. Checks: each check id of the spec has its own function below (`_CHECKS`); the spec's
-   `rule` strings are for people. A check whose columns are absent from the table is
-   skipped, never failed. A failed check is a `Finding(code="onestop.<id>")`.
+4. Checks: each [[check]] of the template is data — its `rule` is parsed by
+   `parsers.onestop.rules` into an equation, a percentage or one of the worded rules, and
+   one function per form runs it (`_FORMS`). A check whose columns are absent from the table
+   is skipped, never failed. A failed check is a `Finding(code="onestop.<id>")`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from parsers.model import Finding
 from parsers.numbers import Number, format_number
 from parsers.onestop.rows import Item
+from parsers.onestop.rules import Terms
 from parsers.onestop.spec import EXTRA, CheckSpec, OnestopSpec
 
-log = logging.getLogger("parsers.onestop")  # the package's name, as before it was split
-
-# keys the checks read: their meaning is fixed by the checks of onestop.toml
-EARLY, ON_TIME, LATE, RATE = "resolved_early", "resolved_on_time", "resolved_late", "on_time_rate"
-CARRIED, RECEIVED = "carried_over", "received"
-RETURNED, NOT_RETURNED = "returned", "not_returned"
-PENDING_IN, PENDING_OVER = "pending_in_time", "pending_overdue"
-
-RATE_TOLERANCE = 0.5  # percentage points, SPEC onestop.toml check "rate"
 EXACT = 1e-6  # counts are whole numbers: equal means equal
 
 
@@ -72,58 +64,60 @@ def _finding(
     return Finding(f"onestop.{check.id}", check.level, message, None, detail)
 
 
-def _check_rate(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
-    if not {EARLY, ON_TIME, LATE, RATE} <= ctx.present or it.values.get(RATE) is None:
+def _sum(values: dict[str, Number | None], terms: Terms) -> float:
+    return sum(c * _n(values, key) for c, key in terms)
+
+
+def _names(terms: Terms, ctx: Ctx) -> str:
+    """`a + 2 × b − c`, each key by its header text in the unit's file."""
+    parts = []
+    for i, (c, key) in enumerate(terms):
+        label = ctx.labels.get(key, key)
+        term = label if abs(c) == 1 else f"{_fmt(abs(c))} × {label}"
+        sign = "+" if c > 0 else "−"
+        parts.append(term if i == 0 and c > 0 else f"{sign} {term}")
+    return " ".join(parts)
+
+
+def _about(check: CheckSpec) -> str:
+    return check.title or f"phép kiểm tra “{check.id}”"
+
+
+def _check_percent(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
+    rule = check.parsed
+    (_, key) = rule.left[0]
+    if not rule.keys <= ctx.present or it.values.get(key) is None:
         return []
-    done = _n(it.values, EARLY) + _n(it.values, ON_TIME)
-    total = done + _n(it.values, LATE)
+    done = _sum(it.values, rule.numerator)
+    total = _sum(it.values, rule.denominator)
     if total <= 0:
         return []
     expected = round(100 * done / total, 2)
-    found = float(it.values[RATE] or 0)
-    if abs(found - expected) <= RATE_TOLERANCE:
+    found = float(it.values[key] or 0)
+    if abs(found - expected) <= max(rule.tolerance, EXACT):
         return []
     msg = (
-        f"Dòng “{_row_label(it, ctx.spec)}”: tỷ lệ đúng hạn ghi {_fmt(found)}%, nhưng tính từ "
-        f"số hồ sơ giải quyết trước hạn, đúng hạn và trễ hạn ({_fmt(done)}/{_fmt(total)}) là "
-        f"{_fmt(expected)}% (lệch quá {_fmt(RATE_TOLERANCE)} điểm)."
+        f"Dòng “{_row_label(it, ctx.spec)}”: {_about(check)} ghi {_fmt(found)}%, nhưng tính từ "
+        f"{_names(rule.numerator, ctx)} trên {_names(rule.denominator, ctx)} "
+        f"({_fmt(done)}/{_fmt(total)}) là {_fmt(expected)}%"
+        + (f" (lệch quá {_fmt(rule.tolerance)} điểm)." if rule.tolerance else ".")
     )
     return [_finding(check, it, ctx, msg, expected, found)]
 
 
-def _equation(
-    check: CheckSpec, it: Item, ctx: Ctx, left: Sequence[str], right: Sequence[str], what: str
-) -> list[Finding]:
-    keys = [*left, *right]
-    if not set(keys) <= ctx.present or all(it.values.get(k) is None for k in keys):
+def _check_equation(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
+    rule = check.parsed
+    if not rule.keys <= ctx.present or all(it.values.get(k) is None for k in rule.keys):
         return []
-    lhs = sum(_n(it.values, k) for k in left)
-    rhs = sum(_n(it.values, k) for k in right)
-    if abs(lhs - rhs) <= EXACT:
+    lhs = _sum(it.values, rule.left)
+    rhs = _sum(it.values, rule.right)
+    if abs(lhs - rhs) <= max(rule.tolerance, EXACT):
         return []
-    names = lambda ks: " + ".join(ctx.labels.get(k, k) for k in ks)  # noqa: E731
     msg = (
-        f"Dòng “{_row_label(it, ctx.spec)}”: {what} không khớp: {names(left)} = {_fmt(lhs)}, "
-        f"nhưng {names(right)} = {_fmt(rhs)}."
+        f"Dòng “{_row_label(it, ctx.spec)}”: {_about(check)} không khớp: "
+        f"{_names(rule.left, ctx)} = {_fmt(lhs)}, nhưng {_names(rule.right, ctx)} = {_fmt(rhs)}."
     )
     return [_finding(check, it, ctx, msg, _whole(rhs), _whole(lhs))]
-
-
-def _check_balance(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
-    return _equation(
-        check,
-        it,
-        ctx,
-        [CARRIED, RECEIVED],
-        [EARLY, ON_TIME, LATE, PENDING_IN, PENDING_OVER],
-        "số hồ sơ nhận và xử lý",
-    )
-
-
-def _check_returned(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
-    return _equation(
-        check, it, ctx, [RETURNED, NOT_RETURNED], [EARLY, ON_TIME, LATE], "số hồ sơ trả kết quả"
-    )
 
 
 def _check_non_negative(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
@@ -162,13 +156,12 @@ def _check_totals(check: CheckSpec, it: Item, ctx: Ctx) -> list[Finding]:
     return out
 
 
-# check id -> (function, applies to data rows, applies to total rows). Balance, returned and
+# rule form -> (function, applies to data rows, applies to total rows). Equations and
 # non_negative are linear: on a total they follow from its rows once `totals` holds, so they
-# run on data rows only (no duplicate findings); a rate is not additive and is checked on both.
-_CHECKS: dict[str, tuple[Callable[[CheckSpec, Item, Ctx], list[Finding]], bool, bool]] = {
-    "rate": (_check_rate, True, True),
-    "balance": (_check_balance, True, False),
-    "returned": (_check_returned, True, False),
+# run on data rows only (no duplicate findings); a percentage is not additive: checked on both.
+_FORMS: dict[str, tuple[Callable[[CheckSpec, Item, Ctx], list[Finding]], bool, bool]] = {
+    "percent": (_check_percent, True, True),
+    "equation": (_check_equation, True, False),
     "non_negative": (_check_non_negative, True, False),
     "totals": (_check_totals, False, True),
 }
@@ -177,11 +170,7 @@ _CHECKS: dict[str, tuple[Callable[[CheckSpec, Item, Ctx], list[Finding]], bool, 
 def run_checks(items: list[Item], ctx: Ctx) -> list[Finding]:
     findings: list[Finding] = []
     for check in ctx.spec.checks:
-        impl = _CHECKS.get(check.id)
-        if impl is None:
-            log.warning("one-stop check %r of the spec has no implementation; skipped", check.id)
-            continue
-        fn, on_rows, on_totals = impl
+        fn, on_rows, on_totals = _FORMS[check.parsed.form]
         for it in items:
             if (it.kind == "leaf" and on_rows) or (
                 it.kind in ("total", "group") and on_totals and (it.values or it.children)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from cchc.core.errors import ConfigError
 from cchc.core.text import fold
 from parsers.model import Level
+from parsers.onestop.rules import Rule, parse_rule
 
 DEFAULT_SPEC = Path(__file__).parent.parent / "data" / "onestop.toml"
 
@@ -59,7 +61,9 @@ class GroupSpec:
 class CheckSpec:
     id: str
     level: Level
-    rule: str
+    rule: str  # as written in the template, for people
+    parsed: Rule = Rule("totals")
+    title: str = ""  # what the check is about, in Vietnamese ("số hồ sơ trả kết quả")
 
 
 @dataclass(frozen=True)
@@ -80,24 +84,27 @@ class OnestopSpec:
 
 
 def load_spec(path: str | Path | None = None) -> OnestopSpec:
-    """Read onestop.toml (default: the packaged one, read once and cached).
+    """Read onestop.toml (default: the packaged one; each file read once and cached).
 
-    Raises ValueError naming the file and the entry when the spec is malformed: a broken
+    Raises ConfigError naming the file and the entry when the spec is malformed: a broken
     spec is a deployment error to fix, not something to guess around.
     """
-    if path is None:
-        return _default_spec()
-    return _load(Path(path))
+    return _load(Path(path).resolve() if path is not None else DEFAULT_SPEC)
 
 
-@lru_cache(maxsize=1)
-def _default_spec() -> OnestopSpec:
-    return _load(DEFAULT_SPEC)
-
-
+@lru_cache(maxsize=8)
 def _load(path: Path) -> OnestopSpec:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the one-stop template: {exc.strerror}", path=str(path)
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"the one-stop template is not valid TOML: {exc}", path=str(path)
+        ) from None
     try:
         columns = tuple(
             ColumnSpec(
@@ -111,15 +118,34 @@ def _load(path: Path) -> OnestopSpec:
         )
         mechanism = {str(k): tuple(str(w) for w in v) for k, v in raw.get("mechanism", {}).items()}
         groups = tuple(GroupSpec(str(g["id"]), str(g["title"])) for g in raw.get("group", []))
-        checks = tuple(
-            CheckSpec(str(c["id"]), c.get("level", "error"), str(c.get("rule", "")))
-            for c in raw.get("check", [])
-        )
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path}: malformed one-stop spec ({exc!r})") from exc
-    for c in checks:
-        if c.level not in ("error", "warning", "info"):
-            raise ValueError(f"{path}: check {c.id!r} has level {c.level!r} (error|warning|info)")
+        raise ConfigError(f"malformed one-stop template ({exc!r})", path=str(path)) from exc
     if not any(c.key == UNIT for c in columns):
-        raise ValueError(f"{path}: no column with key {UNIT!r}")
+        raise ConfigError(f"no column with key {UNIT!r}", key="column", path=str(path))
+    keys = {c.key for c in columns}
+    checks = tuple(_check(c, i, keys, path) for i, c in enumerate(raw.get("check", [])))
     return OnestopSpec(columns, mechanism, groups, checks)
+
+
+def _check(raw: object, index: int, keys: set[str], path: Path) -> CheckSpec:
+    where = f"check[{index}]"
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise ConfigError("a [[check]] without an id", key=where, path=str(path))
+    check_id = str(raw["id"])
+    where = f"check {check_id}"
+    level = raw.get("level", "error")
+    if level not in ("error", "warning", "info"):
+        raise ConfigError(
+            f"level {level!r} (use error, warning or info)", key=where, path=str(path)
+        )
+    rule_text = str(raw.get("rule", ""))
+    try:
+        parsed = parse_rule(rule_text)
+    except ValueError as exc:
+        raise ConfigError(f"rule {rule_text!r}: {exc}", key=where, path=str(path)) from None
+    unknown = sorted(parsed.keys - keys)
+    if unknown:
+        raise ConfigError(
+            f"rule {rule_text!r} names no column {', '.join(unknown)}", key=where, path=str(path)
+        )
+    return CheckSpec(check_id, level, rule_text, parsed, str(raw.get("title", "")))
