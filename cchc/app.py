@@ -8,6 +8,7 @@ A thin facade: an `App` is a `Context` (store, archive, configuration, units) wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class App(Context):
         self.pipeline = Pipeline(self)
         if config.units_file and not self.units:
             self.import_units(config.units_file)
+        self.pipeline.refresh_if_calendar_changed()
 
     def close(self) -> None:
         self.pipeline.close()
@@ -44,6 +46,9 @@ class App(Context):
 
     def refresh(self) -> None:
         self.pipeline.refresh()
+
+    def recheck(self, progress: Callable[[int, int], None] | None = None) -> int:
+        return self.pipeline.recheck(progress)
 
     # --- staff (cchc.staff) ---------------------------------------------------------------------
 

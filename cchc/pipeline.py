@@ -8,9 +8,10 @@ writes the verdicts. Messages are committed in the order they are given, each on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ from store import repo
 from store.archive import sha256
 
 log = logging.getLogger(__name__)
+RECHECK_CHUNK = 32  # messages read again side by side (bounds memory)
+DECIDED_WITH = "decided_with"  # meta key: the calendar fingerprint of the stored verdicts
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,31 @@ class Pipeline:
         ref, new = repo.store_message(db, record, p.attachments, source)
         return IngestResult(ref, "new" if new else "duplicate")
 
+    def recheck(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Read every stored message again from the archive with the current templates and
+        report kinds (after `[templates]` changed), in the worker pool; then decide again.
+        Returns how many messages were read; one whose raw bytes are missing is skipped."""
+        stored = repo.stored_raw(self.ctx.db)
+        book, table = self.matching()
+        done = 0
+        for start in range(0, len(stored), RECHECK_CHUNK):
+            chunk = []
+            for ref, digest in stored[start : start + RECHECK_CHUNK]:
+                try:
+                    chunk.append((ref, self.ctx.archive.read_raw(digest), digest))
+                except OSError:
+                    log.error("message %s: raw bytes %s missing from the archive", ref, digest)
+            prepared = self._prepare_all([(raw, digest) for _, raw, digest in chunk])
+            for (ref, _raw, _digest), p in zip(chunk, prepared, strict=True):
+                clues = p.facts.clue_object()
+                p.facts.match = match_json(match_unit(p.from_addr, clues, book, table))
+                repo.replace_content(self.ctx.db, ref, p.attachments, p.facts.to_json())
+                done += 1
+            if progress:
+                progress(min(start + RECHECK_CHUNK, len(stored)), len(stored))
+        self.refresh()
+        return done
+
     # --- units and matching -------------------------------------------------------------------
 
     def matching(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -217,3 +245,18 @@ class Pipeline:
     def refresh(self) -> None:
         """Take every decision again, in arrival order, and store the verdicts."""
         repo.replace_verdicts(self.ctx.db, self.verdicts())
+        repo.set_meta(self.ctx.db, DECIDED_WITH, self.calendar_fingerprint())
+
+    def calendar_fingerprint(self) -> str:
+        """What the verdicts depend on in the configuration: the reporting calendar."""
+        return hashlib.sha256(repr(self.ctx.config.calendar).encode()).hexdigest()
+
+    def refresh_if_calendar_changed(self) -> bool:
+        """A changed calendar (report kinds, due rules, days off) takes effect at once: the
+        verdicts are decided again from the stored facts, nothing is parsed again."""
+        stored = repo.get_meta(self.ctx.db, DECIDED_WITH)
+        if stored == self.calendar_fingerprint():
+            return False
+        log.info("the reporting calendar changed since the last decisions: deciding again")
+        self.refresh()
+        return True

@@ -276,6 +276,33 @@ def add_sighting(db: sqlite_utils.Database, ref: int, source: str, raw_sha256: s
         )
 
 
+def stored_raw(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(message id, raw SHA-256) of every stored message, in arrival order."""
+    return [
+        (int(r[0]), str(r[1]))
+        for r in db.conn.execute("SELECT id, raw_sha256 FROM messages ORDER BY received_ts, id")
+    ]
+
+
+def replace_content(
+    db: sqlite_utils.Database,
+    ref: int,
+    attachments: list[NewAttachment],
+    facts: dict[str, Any],
+) -> None:
+    """A message read again (new templates): its attachments, findings and facts replaced in
+    one transaction; the message itself — its bytes, arrival, sightings — stays as it is."""
+    conn = db.conn
+    with conn:
+        conn.execute("DELETE FROM findings WHERE message_ref = ?", (ref,))
+        conn.execute("DELETE FROM attachments WHERE message_ref = ?", (ref,))
+        _insert_attachments(conn, ref, attachments)
+        conn.execute(
+            "UPDATE messages SET facts = ? WHERE id = ?",
+            (json.dumps(facts, ensure_ascii=False), ref),
+        )
+
+
 def message_inputs(
     db: sqlite_utils.Database,
 ) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
@@ -323,4 +350,18 @@ def record_decision(
         db.conn.execute(
             "INSERT INTO review_decisions (message_ref, action, unit_code, decided_by, decided_at) VALUES (?,?,?,?,?)",
             (ref, action, unit, who, now_iso()),
+        )
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
         )

@@ -155,6 +155,14 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 2: what the stored verdicts were decided with (the calendar's fingerprint), so a changed
+    # profile takes effect at the next start without waiting for new mail
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 

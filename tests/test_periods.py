@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cchc.core.calendar import calendar_for, due
 from cchc.core.config import CalendarConfig
 from cchc.core.errors import CchcError
-from cchc.core.periods import parse_period
+from cchc.core.periods import SEED_KINDS, parse_period
 from cchc.core.wording import find_period
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -118,3 +118,48 @@ def test_first_due_after_is_after_and_no_earlier_period_is(moment: datetime) -> 
     earlier = ordered[ordered.index(period) - 1]
     assert due(earlier, CAL, TZ) <= aware
     assert due(period, CAL, TZ) - aware < timedelta(days=200)
+
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Y")
+NINE = ("Q1", "H1", "N9", "Y")
+MONTHLY = (*(f"M{m:02d}" for m in range(1, 13)), "Y")
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "expected"),
+    [
+        ("Báo cáo CCHC quý II năm 2026", SEED_KINDS, ("H1", 2026)),  # no Q2: the six months
+        ("Báo cáo CCHC quý II năm 2026", QUARTERS, ("Q2", 2026)),
+        ("Báo cáo CCHC quý III năm 2026", NINE, ("N9", 2026)),  # N9 but no Q3
+        ("Báo cáo CCHC 9 tháng năm 2026", NINE, ("N9", 2026)),
+        ("Báo cáo CCHC chín tháng năm 2026", SEED_KINDS, ("Q3", 2026)),  # no N9: the quarter
+        ("Báo cáo CCHC quý IV năm 2026", SEED_KINDS, ("Y", 2026)),  # no Q4: the year
+        ("Báo cáo CCHC quý IV năm 2026", QUARTERS, ("Q4", 2026)),
+        ("Báo cáo CCHC tháng 3 năm 2026", MONTHLY, ("M03", 2026)),
+        ("Báo cáo CCHC tháng 12", MONTHLY, ("M12", None)),
+        ("Báo cáo CCHC 12 tháng năm 2026", MONTHLY, ("Y", 2026)),
+        ("Báo cáo kết quả CCHC 6 tháng đầu năm 2026", QUARTERS, None),  # H1 not collected
+        ("Báo cáo CCHC quý I năm 2026", MONTHLY, None),
+    ],
+)
+def test_wordings_map_to_the_kinds_the_office_collects(
+    text: str, kinds: tuple[str, ...], expected: tuple[str, int | None] | None
+) -> None:
+    mention = find_period(text, kinds)
+    got = (mention.kind, mention.year) if mention else None
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Đắk Song, ngày 10 tháng 3 năm 2026", MONTHLY),
+        ("ngày 10/3/2026", MONTHLY),
+        ("tháng 3 năm 2026", SEED_KINDS),  # a date where no monthly reports exist
+        ("Báo cáo CCHC tháng 3", SEED_KINDS),
+    ],
+)
+def test_dates_and_months_of_offices_without_monthly_reports_are_no_period(
+    text: str, kinds: tuple[str, ...]
+) -> None:
+    assert find_period(text, kinds) is None

@@ -44,3 +44,23 @@ def ingest(config_path: str, quiet: bool) -> None:
         report = ingest_mailbox(app, progress=progress)
     click.echo(str(report))
     exit_with(1 if app.review_count() else 0)
+
+
+@click.command()
+@config_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def recheck(config_path: str, quiet: bool) -> None:
+    """Read every stored message again from the archive with the current report templates.
+
+    Run it after changing [templates] (the outline or the one-stop table): the stored
+    attachments are parsed again in the worker pool and every decision taken again. Changes
+    of the calendar need no recheck: they take effect at once. Nothing is lost or mailed.
+
+    Example: cchc recheck
+    """
+    app = open_app(config_path)
+    with backlog_bar("Đang đọc lại thư", not quiet, backlog=1) as progress:
+        n = app.recheck(progress)
+    click.echo(
+        f"Đã đọc lại {n} thư theo mẫu báo cáo hiện hành; {app.review_count()} thư cần xem xét."
+    )

@@ -9,9 +9,11 @@ from cchc.cli.base import CONTEXT_SETTINGS, CchcGroup, setup_logging
 
 COMMANDS: list[click.Command] = [
     setup.init,
+    setup.profiles,
     setup.units,
     intake.import_,
     intake.ingest,
+    intake.recheck,
     listings.status,
     listings.messages,
     listings.submissions,

@@ -27,8 +27,10 @@ def count_bar(label: str, enabled: bool) -> Iterator[Callable[[int], None] | Non
 
 
 @contextmanager
-def backlog_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A bar told (done, total), shown only once the total is a backlog: `cchc ingest`."""
+def backlog_bar(
+    label: str, enabled: bool, backlog: int = BACKLOG
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar told (done, total), shown only once the total is `backlog` or more."""
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
         yield None
@@ -39,7 +41,7 @@ def backlog_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], None
     def update(done: int, total: int) -> None:
         nonlocal task
         if task is None:
-            if total < BACKLOG:
+            if total < backlog:
                 return
             bar.start()
             task = bar.add_task(label, total=total)

@@ -12,22 +12,41 @@ from cchc.core.errors import CchcError
 
 @click.command()
 @config_option
+@click.option(
+    "--profile",
+    default="daksong-2017",
+    show_default=True,
+    help="The shipped profile to start from (see `cchc profiles`).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing config.toml.")
-def init(config_path: str, force: bool) -> None:
-    """Write a starter config.toml (and units.toml) and create the store.
+def init(config_path: str, profile: str, force: bool) -> None:
+    """Write config.toml, the units and the report templates of a profile, and create the store.
 
-    Example: cchc init --config /srv/cchc/config.toml
+    Unit and template files already there are kept (they may hold the office's edits).
+
+    Example: cchc init --profile province-2026 --config /srv/cchc/config.toml
     """
     from cchc.starter import write_starter
 
     path = Path(config_path)
     if path.exists() and not force:
         raise CchcError(f"{path} already exists (use --force to overwrite)")
-    write_starter(path)
+    written = write_starter(path, profile)
     open_app(str(path))
-    click.echo(
-        f"Đã tạo {path} và kho dữ liệu. Sửa [imap], [smtp] và danh sách đơn vị trước khi chạy."
-    )
+    click.echo(f"Đã tạo theo mẫu {profile}: " + ", ".join(str(p) for p in written) + ".")
+    click.echo("Đã tạo kho dữ liệu. Sửa [imap], [smtp] và danh sách đơn vị trước khi chạy.")
+
+
+@click.command()
+def profiles() -> None:
+    """The shipped profiles `cchc init --profile` can start from.
+
+    Example: cchc profiles
+    """
+    from cchc.starter import list_profiles
+
+    for p in list_profiles():
+        click.echo(f"{p.name}\t{p.description}")
 
 
 @click.group()

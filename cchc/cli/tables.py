@@ -27,8 +27,9 @@ def _console() -> Console:
 
 def print_status(data: dict[str, Any]) -> None:
     due = datetime.fromisoformat(data["due"])
+    rule = f" (quy tắc hạn “{data['due_rule']}”)" if data.get("due_rule") else ""
     table = Table(
-        title=f"{data.get('name', data['period'])} — hạn: trước 00:00 ngày {due:%d/%m/%Y}",
+        title=f"{data.get('name', data['period'])} — hạn: trước 00:00 ngày {due:%d/%m/%Y}{rule}",
         caption=f"Tính đến {_when(data['at'])}",
     )
     for col in ("Đơn vị", "Tình trạng", "Thời điểm nhận", "Sửa/bổ sung", "Ghi chú"):

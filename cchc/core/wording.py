@@ -55,6 +55,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("Y", re.compile(_B + r"nam\s*20\d\d" + _E)),
 ]
 _GENERIC_YEAR = len(_PATTERNS) - 2  # the last two: a bare "năm 2025" loses to a named period
+_OWN_YEAR = 24  # "6 tháng đầu năm 2025": the year this close after a wording is that wording's
 _PLAN = re.compile(r"(?:phuong\s*huong|nhiem\s*vu|ke\s*hoach|du\s*kien|trien\s*khai)[^.;\n]{0,60}$")
 _YEAR_AFTER = re.compile(r"^[^0-9]{0,12}?(20\d\d)(?!\d)")
 _ANY_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
@@ -93,6 +94,7 @@ def find_period(text: str, kinds: Iterable[str] = SEED_KINDS) -> PeriodMention |
     kinds = tuple(kinds)
     folded = _clean(text, monthly=any(k in MONTHS for k in kinds))
     hits: list[tuple[int, int, str]] = []
+    skipped: list[int] = []  # where a wording of a kind the office does not collect starts
     for rank, (wording, pattern) in enumerate(_PATTERNS):
         for match in pattern.finditer(folded):
             if _PLAN.search(folded[max(0, match.start() - 80) : match.start()]):
@@ -100,11 +102,19 @@ def find_period(text: str, kinds: Iterable[str] = SEED_KINDS) -> PeriodMention |
             found = kind_for(f"M{int(match.group(1)):02d}" if wording == "M" else wording, kinds)
             if found is not None:
                 hits.append((match.start(), rank, found))
-    if not hits:
-        return None
-    # "quý I năm 2024" also contains "năm 2024": a named period wins over the bare year.
+            elif rank < _GENERIC_YEAR:
+                skipped.append(match.start())
+    # "quý I năm 2024" also contains "năm 2024": a named period wins over the bare year, and
+    # the year of a wording the office does not collect is not its annual report either.
     specific = [h for h in hits if h[1] < _GENERIC_YEAR]
-    start, _, kind = min(specific or hits, key=lambda h: (h[0], h[1]))
+    generic = [
+        h
+        for h in hits
+        if h[1] >= _GENERIC_YEAR and not any(0 <= h[0] - s <= _OWN_YEAR for s in skipped)
+    ]
+    if not specific and not generic:
+        return None
+    start, _, kind = min(specific or generic, key=lambda h: (h[0], h[1]))
     return PeriodMention(kind, _year_near(folded, start))
 
 

@@ -22,7 +22,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from parsers.numbers import read_number
 from parsers.onestop.spec import OnestopSpec, loose, words
+
+MIN_TEXT_NUMBERS = 3  # a row with this many numbers written as text is data, not a header
 
 MIN_NUMERIC_KEYS = 3  # a header must name at least this many numeric columns
 MAX_HEADER_ROWS = 4
@@ -98,8 +101,16 @@ class Matcher:
         return keys & numeric
 
     def header_like(self, row: Sequence[object]) -> bool:
-        """A row that can belong to a header band: words of headers or parents, no numbers."""
+        """A row that can belong to a header band: words of headers or parents, no numbers.
+
+        Numbers typed as text count too: a Word table's cells are all text, and a data row
+        such as "1.207 | 2.835 | 99,9%" holds a header word ("%") of its own."""
         if any(is_number_cell(v) for v in row):
+            return False
+        if (
+            sum(1 for v in row if isinstance(v, str) and read_number(v) is not None)
+            >= MIN_TEXT_NUMBERS
+        ):
             return False
         texts = {v for v in row if isinstance(v, str) and v.strip()}
         if len(texts) < 2:  # a title merged across the table

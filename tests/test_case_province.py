@@ -1,0 +1,109 @@
+"""Acceptance on `province-2026`: a province's Sở Nội vụ under the `province-2026` profile
+(SPEC §9) — its calendar ("03-14 +2wd", `deadline = "by"`, days off moved), its outline and
+one-stop templates (the `channels` check), its groups `so` and `xa` — against expected.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from casedata import DATA
+
+from cchc.app import App
+from cchc.cli.base import parse_moment
+from cchc.core.config import load_config
+from cchc.importer import import_paths
+
+CASE = DATA / "cases" / "province-2026"
+EXP = json.loads((CASE / "expected.json").read_text(encoding="utf-8"))
+
+
+def province_config(folder: Path, extra: str = "") -> Path:
+    """The case's profile.toml with its files named by absolute path, and a store in `folder`."""
+    text = (CASE / "profile.toml").read_text(encoding="utf-8")
+    for name in ("units.toml", "outline.toml", "onestop.toml"):
+        text = text.replace(f'"{name}"', f'"{(CASE / name).resolve()}"')
+    path = folder / "config.toml"
+    path.write_text(
+        text + f'\n[store]\npath = "db.sqlite"\narchive = "archive"\n{extra}', encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def province_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    app = App(load_config(province_config(tmp_path_factory.mktemp("province"))))
+    import_paths(app, [CASE / "messages"])
+    yield app
+    app.close()
+
+
+def _by_file(app: App) -> dict[str, dict]:
+    return {Path(m["source"]).name: m for m in app.messages()}
+
+
+@pytest.mark.parametrize("entry", EXP["messages"], ids=lambda e: Path(e["file"]).stem)
+def test_every_message_gets_its_expected_disposition(province_app: App, entry: dict) -> None:
+    got = _by_file(province_app)[Path(entry["file"]).name]
+    fields = ("disposition", "match", "reason", "unit", "period")
+    assert {k: got[k] for k in fields} == entry["expect"]
+    assert got["message_id"] == entry["message_id"]
+    assert got["received_at"] == entry["received_at"]
+
+
+@pytest.mark.parametrize("period", sorted(EXP["status"]))
+def test_status_agrees_with_expected_for_every_unit(province_app: App, period: str) -> None:
+    data = province_app.status(period, parse_moment(EXP["at"], province_app.tz))
+    assert data["due_at"] == EXP["due"][period]
+    assert data["due_rule"] == dict(province_app.config.calendar.due)[period.split("-")[1]]
+    got = {
+        u["unit"]: {
+            k: u[k] for k in ("status", "received_at", "message_id", "corrections", "match")
+        }
+        for u in data["units"]
+    }
+    assert got == EXP["status"][period]
+
+
+def test_review_queue_lists_exactly_the_expected_items(province_app: App) -> None:
+    got = sorted((r["message_id"], r["reason"]) for r in province_app.review())
+    assert got == sorted((r["message_id"], r["reason"]) for r in EXP["review"])
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) <= 0.01
+    return a == b
+
+
+def test_every_attachment_is_read_as_expected(province_app: App) -> None:
+    """Kinds, the profile's outline sections missing, the profile's one-stop rows and checks."""
+    by_sha: dict[str, dict] = {}
+    for sub in province_app.submissions():
+        for att in sub["attachments"]:
+            by_sha.setdefault(att["sha256"], att)
+    checked = 0
+    for entry in EXP["messages"]:
+        if entry["expect"]["disposition"] not in ("counted", "correction"):
+            continue
+        for exp in entry["attachments"]:
+            got = by_sha[exp["sha256"]]
+            name = exp["filename"]
+            assert got["kind"] == exp["kind"] or got["kind"] in exp.get("kind_also_ok", []), name
+            if "outline_missing" in exp:
+                assert sorted(got["outline"]["missing"]) == sorted(exp["outline_missing"]), name
+            if "onestop_rows" in exp:
+                rows = got["onestop"]
+                assert len(rows) == len(exp["onestop_rows"]), name
+                for want, have in zip(exp["onestop_rows"], rows, strict=True):
+                    assert all(_close(want[k], have.get(k)) for k in want), (name, want, have)
+                failed = {
+                    f["code"].removeprefix("onestop.")
+                    for f in got["findings"]
+                    if f["code"].startswith("onestop.")
+                }
+                assert failed == set(exp.get("onestop_failed_checks", [])), name
+            checked += 1
+    assert checked >= 60
