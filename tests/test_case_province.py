@@ -107,3 +107,43 @@ def test_every_attachment_is_read_as_expected(province_app: App) -> None:
                 assert failed == set(exp.get("onestop_failed_checks", [])), name
             checked += 1
     assert checked >= 60
+
+
+def test_the_consolidated_table_follows_the_profiles_groups_and_template(
+    province_app: App,
+) -> None:
+    """Sections I (Sở, ban, ngành) and II (UBND xã, phường) from `[[groups]]`, one line per
+    unit, the template's columns (the channel split) and checks: the file reads back clean."""
+    import io
+
+    import openpyxl
+
+    from cchc.exports.onestop import build_onestop_xlsx, collect
+    from parsers.onestop import parse_onestop
+
+    at = parse_moment(EXP["at"], province_app.tz)
+    data = build_onestop_xlsx(province_app, "2026-Q1", at)
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    labels = [(r[0], r[1]) for r in cells if r[0] in ("I", "II")]
+    assert labels == [("I", "Sở, ban, ngành"), ("II", "UBND xã, phường")]
+    assert any(
+        "UBND TỈNH LÂM ĐỒNG".lower() in str(r[1]).lower() or "UBND tỉnh Lâm Đồng" in str(r[0])
+        for r in cells[:3]
+    )
+    parsed = parse_onestop([cells], province_app.specs.onestop)
+    assert parsed is not None
+    assert not [f.code for f in parsed.findings if f.code == "onestop.totals"]
+    figures = collect(province_app, province_app.period("2026-Q1"), at)
+    with_figures = {b.name for s in figures.sections for b in s.blocks if b.lines}
+    assert len(with_figures) >= 5 and {r["unit_name"] for r in parsed.rows} == with_figures
+    assert "received_online" in parsed.columns and "received_direct" in parsed.columns
+
+
+def test_every_export_of_the_profile_builds(province_app: App) -> None:
+    from cchc.exports.compliance import build_compliance_xlsx
+    from cchc.exports.narrative import build_narrative_docx
+
+    at = parse_moment(EXP["at"], province_app.tz)
+    assert build_compliance_xlsx(province_app, 2026, at)[:2] == b"PK"
+    assert build_narrative_docx(province_app, "2026-Y", at)[:2] == b"PK"

@@ -97,3 +97,66 @@ def test_dash_h_is_help_everywhere(path: tuple[str, ...]) -> None:
     short = CliRunner().invoke(cli, [*path, "-h"])
     assert short.exit_code == 0 and "Usage:" in short.output
     assert short.output == CliRunner().invoke(cli, [*path, "--help"]).output
+
+
+def test_config_example_documents_every_key_and_loads(tmp_path: Path) -> None:
+    import re
+
+    from cchc.core.config import _GROUP_KEYS, _KNOWN
+
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    keys = {k for section in _KNOWN.values() for k in section} | _GROUP_KEYS
+    silent = sorted(k for k in keys if not re.search(rf"(?m)^\s*#?\s*{k}\s*=|^\[\w+\.{k}\]", text))
+    assert silent == []
+    config = load_config(example)
+    assert config.calendar.rules == (
+        ("Q1", "02-18"),
+        ("H1", "05-18"),
+        ("Q3", "08-18"),
+        ("Y", "11-05"),
+    )
+    assert [g.id for g in config.groups] == ["huyen", "xa"]
+
+
+@pytest.mark.parametrize("profile", ["daksong-2017", "province-2026"])
+def test_init_with_a_profile_writes_a_config_that_opens(tmp_path: Path, profile: str) -> None:
+    from cchc.app import App
+
+    config_path = tmp_path / "config.toml"
+    result = CliRunner().invoke(cli, ["init", "--profile", profile, "--config", str(config_path)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} >= {"units.toml", "outline.toml", "onestop.toml"}
+    app = App(load_config(config_path))
+    try:
+        assert app.units and app.specs.outline.sections
+    finally:
+        app.close()
+
+
+def test_profiles_lists_the_shipped_profiles() -> None:
+    result = CliRunner().invoke(cli, ["profiles"])
+    assert result.exit_code == 0
+    assert [line.split("\t")[0] for line in result.output.splitlines()] == [
+        "daksong-2017",
+        "province-2026",
+    ]
+
+
+def test_an_unknown_profile_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["init", "--profile", "hanoi", "--config", str(tmp_path / "c.toml")]
+    )
+    assert result.exit_code == 2 and "province-2026" in result.output
+
+
+def test_a_unit_in_a_group_the_office_does_not_have_stops_units_import(tmp_path: Path) -> None:
+    units = tmp_path / "units.toml"
+    units.write_text(
+        '[[unit]]\ncode = "so-y-te"\nname = "Sở Y tế"\ngroup = "so"\n', encoding="utf-8"
+    )
+    (tmp_path / "c.toml").write_text('[store]\npath = "db.sqlite"\narchive = "a"\n', "utf-8")
+    result = CliRunner().invoke(
+        cli, ["units", "import", "--config", str(tmp_path / "c.toml"), str(units)]
+    )
+    assert result.exit_code == 2 and "so-y-te" in result.output and "'so'" in result.output

@@ -242,3 +242,20 @@ def test_attachmentless_report_mail_gets_an_ack_asking_for_the_file(case_app) ->
         m for m in plan.plan_acks(t, mailroom.ack_facts(case_app, t)) if m.context["no_attachment"]
     ]
     assert mail.unit == "kinh-te-ha-tang" and mail.to == ("ktht.daksong@example.gov.vn",)
+
+
+def test_a_profiles_reminders_and_escalations_count_from_the_date_of_due_at() -> None:
+    """SPEC §9: reminder_days count back from the date of due_at, escalate_days forward from
+    it (day 0 = the first late day). Province Q1 2026: due_at 18/03 00:00 (by 17/03)."""
+    province = CalendarConfig(
+        deadline="by", on_day_off="next_working_day", due=(("Q1", "03-14 +2wd"),),
+        reports=("Q1",),
+    )  # fmt: skip
+    (step,) = plan.reminder_steps(datetime(2026, 3, 11, 8, 0, tzinfo=TZ), province, TZ)
+    assert (step.label, step.period.id if step.period else None) == ("7d", "2026-Q1")
+    assert plan.reminder_steps(datetime(2026, 3, 11, 7, 59, tzinfo=TZ), province, TZ) == []
+    (last,) = plan.reminder_steps(datetime(2026, 3, 17, 23, 0, tzinfo=TZ), province, TZ)
+    assert last.label == "1d"
+    assert plan.escalation_steps(datetime(2026, 3, 17, 9, 0, tzinfo=TZ), province, TZ) == []
+    (esc,) = plan.escalation_steps(datetime(2026, 3, 18, 8, 0, tzinfo=TZ), province, TZ)
+    assert esc.label == "0d"
