@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,3 +46,68 @@ def case_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     import_paths(application, [CASE / "messages"])
     yield application
     application.close()
+
+
+# --- no test leaves a process behind (issue 12, item 12) ------------------------------------
+
+_INFRASTRUCTURE = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+_DOVECOT_MARKERS = ("dovecot-cchc-test-", "cchc-dovecot-")
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """pid -> (parent pid, state, command line) of every process /proc shows."""
+    out: dict[int, tuple[int, str, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        out[int(entry.name)] = (int(fields[1]), fields[0], cmd.strip())
+    return out
+
+
+def leftover_processes() -> list[tuple[int, str]]:
+    """Processes the tests started and did not stop: our descendants (but the multiprocessing
+    helpers, which end with us) and any private Dovecot (it daemonises: not a descendant)."""
+    procs = _processes()
+    me = os.getpid()
+
+    def descends(pid: int) -> bool:
+        seen = set()
+        while pid not in (0, 1) and pid not in seen:
+            seen.add(pid)
+            parent = procs.get(pid, (0, "", ""))[0]
+            if parent == me:
+                return True
+            pid = parent
+        return False
+
+    found = []
+    for pid, (_parent, state, cmd) in procs.items():
+        if pid == me or state == "Z":
+            continue
+        dovecot = any(m in cmd for m in _DOVECOT_MARKERS)
+        child = descends(pid) and not any(i in cmd for i in _INFRASTRUCTURE)
+        if dovecot or child:
+            found.append((pid, cmd[:160]))
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a test left a process running (and stop it, so CI does not hang)."""
+    import signal
+    import time
+
+    time.sleep(0.2)  # processes told to stop by the last finaliser
+    leftovers = leftover_processes()
+    if not leftovers:
+        return
+    for pid, cmd in leftovers:
+        print(f"\nleft running by the tests: pid {pid}: {cmd}", file=sys.stderr)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -71,3 +71,22 @@ def test_kill_9_of_an_import_leaves_no_worker_behind(tmp_path: Path) -> None:
     time.sleep(0.5)  # mid-import: workers are parsing
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=15)  # EOF on both pipes: no process holds them any more
+
+
+def test_an_import_ends_without_noise_from_the_worker_pool(tmp_path: Path) -> None:
+    """Issue 12, item 11: the pool is shut down with the app (`ctx.call_on_close`), so no
+    "Exception ignored in threading … Bad file descriptor" follows a successful run."""
+    config = write_config(tmp_path, extra="[parse]\nworkers = 2\n")
+    for run in range(3):
+        store = tmp_path / "db.sqlite"
+        for leftover in (store, tmp_path / "db.sqlite-wal", tmp_path / "db.sqlite-shm"):
+            leftover.unlink(missing_ok=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "cchc", "import", "--quiet", "--config", str(config)]
+            + [str(f) for f in FILES[:10]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        assert done.stderr == "", f"run {run}: {done.stderr}"

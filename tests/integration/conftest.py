@@ -10,14 +10,13 @@ from integration.dovecot import Dovecot, available
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    """A fresh private Dovecot per test: no state leaks between tests (UIDs, flags)."""
+def dovecot(request: pytest.FixtureRequest) -> Iterator[Dovecot]:
+    """A fresh private Dovecot per test: no state leaks between tests (UIDs, flags). Stopped
+    by a finaliser registered before it starts, so a failed start or test never leaks it."""
     reason = available()
     if reason:
         pytest.skip(reason)
     server = Dovecot()
+    request.addfinalizer(server.cleanup)
     server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
+    yield server

@@ -105,8 +105,7 @@ class Dovecot:
         need "the server is gone". The processes killed are only this instance's: the
         master we started (by its pid file) and the processes titled with our instance name.
         """
-        if not self.running:
-            return
+        # Whatever `running` says: a start that failed half-way may have left a master behind.
         for pid in self._instance_pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
