@@ -56,9 +56,15 @@ class App(Context):
         return staff.import_units(self, self.pipeline, path)
 
     def review_decide(
-        self, key: str, action: str, unit_code: str | None = None, who: str = "cli"
+        self,
+        key: str,
+        action: str,
+        unit_code: str | None = None,
+        who: str = "cli",
+        *,
+        force: bool = False,
     ) -> int:
-        return staff.review_decide(self, self.pipeline, key, action, unit_code, who)
+        return staff.review_decide(self, self.pipeline, key, action, unit_code, who, force=force)
 
     # --- the SPEC §5 listings (cchc.views) ----------------------------------------------------
 

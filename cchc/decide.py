@@ -75,6 +75,10 @@ def _not_counting(
     if m.auth == "fail" and m.decision not in ("approve", "assign"):
         # A spoof does not count; the unit it claims to be is only a guess.
         return Verdict(m.ref, "review", "quarantined", code, pid, None, False)
+    if f.unreachable and not (unit is not None and is_report) and m.decision is None:
+        # Its attachments could not be reached: staff must look, with the best guess we have.
+        guess = code or (f.match or {}).get("unit")
+        return Verdict(m.ref, "review", "unparseable", guess, pid, how, False)
     if unit is None:
         if is_report:
             return Verdict(m.ref, "review", "unmatched", None, pid, None, False)
@@ -86,6 +90,14 @@ def _not_counting(
         disposition = "review" if reason else "ignored"
         return Verdict(m.ref, disposition, reason, code, pid, how, False)
     return Verdict(m.ref, "ignored", None, code, None, how, False)
+
+
+def _is_report(f: Facts) -> bool:
+    """A report: a report file and about CCHC (or readable as one); a message whose body could
+    not be walked is judged by its headers alone (SPEC §3: it still counts by its arrival)."""
+    if f.unreachable:
+        return f.about_cchc
+    return f.report_attachments > 0 and (f.about_cchc or f.readable_reports > 0)
 
 
 def _review_reason(m: MessageInput, how: str | None) -> str | None:
@@ -111,7 +123,7 @@ def decide(
         if tuple(f.period_kinds) != calendar.kinds:
             f.read_period(calendar.kinds)
         unit, how = _unit_of(m, units)
-        is_report = f.report_attachments > 0 and (f.about_cchc or f.readable_reports > 0)
+        is_report = _is_report(f)
         period = None
         if is_report or f.period_kind:
             period = _period_for(m, unit, first_by_key, calendar)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,23 +28,44 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+@dataclass
+class ImportSummary:
+    """What an import did: messages read and their fate, the review queue after it, the files
+    skipped as not e-mails, and the messages cut short in their file."""
+
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    seen: int = 0
+    review: int = 0
+    not_mail: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+
+
 def import_paths(
     app: App, paths: list[str | Path], progress: Callable[[int], None] | None = None
-) -> dict[str, int]:
+) -> ImportSummary:
     """Ingest every message under `paths`, then take the decisions once. `progress` is told
-    how many messages have been read so far. The summary counts new, duplicate and already
-    seen messages, and the review queue after the import."""
-    summary = {"read": 0, "new": 0, "duplicate": 0, "seen": 0}
+    how many messages have been read so far. Files in a folder that are not e-mails are
+    skipped and listed; a file named here that is not one stops the import before anything
+    is stored (`ingest.files.NotMail`)."""
+    summary = ImportSummary()
     try:
         for chunk in _chunks(iter_paths(paths), CHUNK):
-            results = app.ingest_many([Incoming(item.raw, item.source) for item in chunk])
-            for item, result in zip(chunk, results, strict=True):
-                summary["read"] += 1
-                summary[result.status] += 1
+            mail = [item for item in chunk if not item.not_mail]
+            summary.not_mail += [item.source for item in chunk if item.not_mail]
+            summary.cut += [item.source for item in mail if item.cut]
+            results = app.ingest_many([Incoming(i.raw, i.source, cut=i.cut) for i in mail])
+            for item, result in zip(mail, results, strict=True):
+                summary.read += 1
+                summary.count(result.status)
                 log.info("imported %s: %s", item.source, result.status)
             if progress:
-                progress(summary["read"])
+                progress(summary.read)
     finally:
         app.refresh()
-    summary["review"] = app.review_count()
+    summary.review = app.review_count()
     return summary

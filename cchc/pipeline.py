@@ -27,6 +27,7 @@ from store import repo
 from store.archive import sha256
 
 log = logging.getLogger(__name__)
+CUT = "cut short: the file ended inside this message"  # a problem, and a mark on the row
 RECHECK_CHUNK = 32  # messages read again side by side (bounds memory)
 DECIDED_WITH = "decided_with"  # meta key: the calendar fingerprint of the stored verdicts
 
@@ -44,6 +45,7 @@ class Incoming:
     raw: bytes
     source: str
     arrived: datetime | None = None  # the IMAP INTERNALDATE; None for a file
+    cut: bool = False  # its file ended inside it (an .mbox copied half)
 
 
 class Pipeline:
@@ -84,7 +86,9 @@ class Pipeline:
         ]
         prepared = iter(self._prepare_all(todo))
         for item, (done, _digest) in zip(items, known, strict=True):
-            yield done or self.commit(next(prepared), source=item.source, arrived=item.arrived)
+            yield done or self.commit(
+                next(prepared), source=item.source, arrived=item.arrived, cut=item.cut
+            )
 
     def _settings(self) -> PrepareSettings:
         cfg = self.ctx.config
@@ -131,16 +135,35 @@ class Pipeline:
                 self._pool, self.workers = None, 1
         return [prepare(raw, settings, digest) for raw, digest in jobs]
 
-    def commit(self, p: Prepared, *, source: str, arrived: datetime | None = None) -> IngestResult:
-        """The store half of ingest: dedupe by Message-ID, match the unit, one transaction."""
+    def commit(
+        self, p: Prepared, *, source: str, arrived: datetime | None = None, cut: bool = False
+    ) -> IngestResult:
+        """The store half of ingest: dedupe by Message-ID, match the unit, one transaction.
+        A complete copy of a message stored cut short becomes its content of record."""
         db = self.ctx.db
         if repo.source_seen(db, source):
             return IngestResult(None, "seen")
+        problems = list(p.problems)
+        if cut or any("CloseBoundaryNotFound" in problem for problem in problems):
+            problems.append(CUT)
         known = repo.find_existing(db, p.digest, p.message_id) if p.message_id else None
         if known is not None:
-            repo.add_sighting(db, known, source, p.digest)
+            if CUT not in problems and repo.is_cut(db, known, CUT):
+                record = self._record(p, None, problems)
+                repo.replace_message(db, known, record, p.attachments, source)
+                log.info("message %s: a complete copy replaces the one cut short", p.message_id)
+            else:
+                repo.add_sighting(db, known, source, p.digest)
             return IngestResult(known, "duplicate")
-        problems = list(p.problems)
+        record = self._record(p, arrived, problems)
+        ref, new = repo.store_message(db, record, p.attachments, source)
+        return IngestResult(ref, "new" if new else "duplicate")
+
+    def _record(
+        self, p: Prepared, arrived: datetime | None, problems: list[str]
+    ) -> repo.NewMessage:
+        """The row of a prepared message: its arrival (INTERNALDATE, else Received:, else
+        Date:, else now) and its unit match."""
         if arrived is not None:
             received, received_from = arrived, "internaldate"
         elif p.received_header is not None:
@@ -153,7 +176,7 @@ class Pipeline:
         received = received.astimezone(self.ctx.tz)
         book, table = self.matching()
         p.facts.match = match_json(match_unit(p.from_addr, p.facts.clue_object(), book, table))
-        record = repo.NewMessage(
+        return repo.NewMessage(
             raw_sha256=p.digest,
             message_id=p.message_id,
             from_addr=p.from_addr,
@@ -170,8 +193,6 @@ class Pipeline:
             problems=problems,
             facts=p.facts.to_json(),
         )
-        ref, new = repo.store_message(db, record, p.attachments, source)
-        return IngestResult(ref, "new" if new else "duplicate")
 
     def recheck(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Read every stored message again from the archive with the current templates and

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cchc.context import Context
-from cchc.core.errors import NotFound
+from cchc.core.errors import NotFound, NotInQueue
 from cchc.core.units import load_units
 from cchc.pipeline import Pipeline
 from store import read, repo
@@ -45,9 +45,17 @@ def review_decide(
     action: str,
     unit_code: str | None = None,
     who: str = "cli",
+    *,
+    force: bool = False,
 ) -> int:
-    """Record a staff decision on a message; `assign` also teaches the sender's address."""
+    """Record a staff decision on a queued message; `assign` also teaches the sender's address.
+    A message not in the review queue is refused (nothing changes) unless `force`."""
     ref = find_message(ctx, key)
+    if not force and not read.in_review(ctx.db, ref):
+        raise NotInQueue(
+            f"thư {key} không có trong danh sách cần xem xét: không thay đổi gì "
+            "(thêm --force để vẫn ghi quyết định)"
+        )
     if action == "assign":
         if not unit_code or unit_code not in {u.code for u in ctx.units}:
             raise NotFound(f"no unit {unit_code!r}: see `cchc status` for the codes")

@@ -63,6 +63,7 @@ class Facts:
     readable_reports: int = 0  # attachments that parse as the outline or the one-stop table
     about_cchc: bool = False
     mentions_report: bool = False
+    unreachable: bool = False  # the MIME structure could not be walked: decided from headers
     match: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -149,6 +150,7 @@ def compute_facts(
     texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in report_files]
     facts.about_cchc = any(_has(t, _CCHC) for t in texts)
     facts.mentions_report = _has(msg.subject + "\n" + msg.body_text[:5000], _REPORT_WORDS)
+    facts.unreachable = msg.body_unreadable
     facts.read_period(kinds)
     return facts
 

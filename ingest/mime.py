@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 
-from cchc.core.text import nfc
+from cchc.core.text import bounded, nfc, without_bidi
 
 _MAX_PARTS = 500
 _MAX_NESTING = 5
+# What is stored of a header (the raw bytes in the archive keep it all): a 2 MB Subject made
+# every page that lists it 2 MB.
+MAX_SUBJECT = 1000
+MAX_NAME = 300
+MAX_ID = 1000
+MAX_BODY = 200_000
 
 
 @dataclass
@@ -45,6 +52,7 @@ class MailMessage:
     body_text: str
     attachments: list[RawAttachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    body_unreadable: bool = False  # the structure could not be walked: only headers are known
 
 
 def _clean(text: str) -> str:
@@ -67,7 +75,7 @@ def _decode_words(value: object) -> str:
         text = str(make_header(decode_header(raw)))
     except Exception:  # noqa: BLE001 - malformed encoded-words: keep the raw text
         text = raw
-    return nfc(_clean(re.sub(r"[\r\n\t]+", " ", text))).strip()
+    return without_bidi(nfc(_clean(re.sub(r"[\r\n\t]+", " ", text)))).strip()
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
@@ -138,7 +146,7 @@ def _part_filename(part: Message) -> str | None:
         name = ct_name if isinstance(ct_name, str) else None
     if name is None:
         return None
-    return _decode_words(name) if "=?" in name else nfc(_clean(str(name)))
+    return _decode_words(name) if "=?" in name else without_bidi(nfc(_clean(str(name))))
 
 
 def _payload(part: Message, problems: list[str]) -> bytes:
@@ -174,13 +182,17 @@ def _html_to_text(html: str) -> str:
 
 
 def parse_message(raw: bytes) -> MailMessage:
-    """Decode a raw message. Never raises; what cannot be read is listed in `problems`."""
+    """Decode a raw message. Never raises; what cannot be read is listed in `problems`. When
+    the structure cannot be walked (e.g. thousands of nested multiparts), the headers are
+    still read and the message is marked `body_unreadable`."""
     problems: list[str] = []
+    unreadable = False
     try:
         msg: Message = email.message_from_bytes(raw, policy=email.policy.default)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient, but be sure
-        msg = EmailMessage()
-        problems.append(f"unreadable MIME: {exc}")
+        problems.append(f"unreadable MIME structure ({type(exc).__name__}): headers only")
+        msg = _headers_only(raw, problems)
+        unreadable = True
     for defect in getattr(msg, "defects", [])[:5]:
         problems.append(f"MIME defect: {type(defect).__name__}")
 
@@ -189,26 +201,39 @@ def parse_message(raw: bytes) -> MailMessage:
     received = _all_raw(msg, "Received")
     received_at = parse_received_date(received[0]) if received else None
     out = MailMessage(
-        message_id=message_id,
-        from_addr=from_addr,
-        from_name=from_name,
-        subject=_decode_words(_raw_header(msg, "Subject")),
+        message_id=bounded(message_id, MAX_ID) if message_id else None,
+        from_addr=bounded(from_addr, MAX_NAME),
+        from_name=bounded(from_name, MAX_NAME),
+        subject=bounded(_decode_words(_raw_header(msg, "Subject")), MAX_SUBJECT),
         date_header=parse_date(_raw_header(msg, "Date")),
         received_at=received_at,
         auth_results=[re.sub(r"\s+", " ", h) for h in _all_raw(msg, "Authentication-Results")],
         body_text="",
         problems=problems,
+        body_unreadable=unreadable,
     )
+    if unreadable:
+        return out
     bodies: list[tuple[str, str]] = []
     try:
         _walk_top(msg, out, bodies)
     except Exception as exc:  # noqa: BLE001 - a broken structure must not lose the message
         out.problems.append(f"MIME structure could not be fully read: {exc}")
+        out.body_unreadable = not out.attachments and not bodies
     plain = [t for c, t in bodies if c == "text/plain"]
     html = [t for c, t in bodies if c == "text/html"]
     body = "\n".join(plain) if plain else "\n".join(_html_to_text(h) for h in html)
-    out.body_text = nfc(_clean(body.replace("\r\n", "\n")))
+    out.body_text = bounded(nfc(_clean(body.replace("\r\n", "\n"))), MAX_BODY)
     return out
+
+
+def _headers_only(raw: bytes, problems: list[str]) -> Message:
+    """The header block alone: it survives a body that cannot be parsed."""
+    try:
+        return BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001 - then not even the headers: a recorded problem
+        problems.append(f"unreadable headers: {exc}")
+        return EmailMessage()
 
 
 def _walk_top(

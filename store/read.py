@@ -186,6 +186,16 @@ def review_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     )
 
 
+def in_review(db: sqlite_utils.Database, ref: int) -> bool:
+    return (
+        db.conn.execute(
+            f"SELECT 1 FROM verdicts WHERE message_ref = ? AND reason IN ({_marks(len(REVIEW_REASONS))})",
+            (ref, *REVIEW_REASONS),
+        ).fetchone()
+        is not None
+    )
+
+
 def review_count(db: sqlite_utils.Database) -> int:
     (n,) = db.conn.execute(
         f"SELECT COUNT(*) FROM verdicts WHERE reason IN ({_marks(len(REVIEW_REASONS))})",

@@ -276,6 +276,52 @@ def add_sighting(db: sqlite_utils.Database, ref: int, source: str, raw_sha256: s
         )
 
 
+def is_cut(db: sqlite_utils.Database, ref: int, mark: str) -> bool:
+    """Whether the stored copy of a message carries `mark` among its problems."""
+    row = db.conn.execute("SELECT problems FROM messages WHERE id = ?", (ref,)).fetchone()
+    return bool(row) and mark in json.loads(row[0])
+
+
+def replace_message(
+    db: sqlite_utils.Database,
+    ref: int,
+    msg: NewMessage,
+    attachments: list[NewAttachment],
+    source: str,
+) -> None:
+    """A complete copy takes the place of a copy cut short, in one transaction: the row's
+    bytes, headers, text, facts and attachments become the complete copy's, its arrival stays
+    the first one's, and both sightings stay (the archive keeps both copies)."""
+    conn = db.conn
+    with conn:
+        conn.execute(
+            """UPDATE messages SET raw_sha256 = ?, from_addr = ?, from_name = ?, subject = ?,
+               date_header = ?, body_text = ?, size = ?, auth = ?, auth_detail = ?, problems = ?,
+               facts = ? WHERE id = ?""",
+            (
+                msg.raw_sha256,
+                msg.from_addr,
+                msg.from_name,
+                msg.subject,
+                msg.date_header,
+                msg.body_text,
+                msg.size,
+                msg.auth,
+                msg.auth_detail,
+                json.dumps(msg.problems, ensure_ascii=False),
+                json.dumps(msg.facts, ensure_ascii=False),
+                ref,
+            ),
+        )
+        conn.execute("DELETE FROM findings WHERE message_ref = ?", (ref,))
+        conn.execute("DELETE FROM attachments WHERE message_ref = ?", (ref,))
+        _insert_attachments(conn, ref, attachments)
+        conn.execute(
+            "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
+            (source, ref, msg.raw_sha256, now_iso()),
+        )
+
+
 def stored_raw(db: sqlite_utils.Database) -> list[tuple[int, str]]:
     """(message id, raw SHA-256) of every stored message, in arrival order."""
     return [

@@ -87,7 +87,7 @@ def test_importing_the_same_files_again_changes_nothing(tmp_path: Path) -> None:
         for t in ("messages", "sightings", "attachments", "findings", "verdicts")
     }
     summary = import_paths(app, files)
-    assert summary["new"] == 0 and summary["seen"] == len(files)
+    assert summary.new == 0 and summary.seen == len(files)
     after_counts = {
         t: app.db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in counts
     }
@@ -123,7 +123,7 @@ def test_every_real_world_message_imports_with_a_disposition(tmp_path: Path) -> 
     app = App(load_config(write_config(tmp_path)))
     files = sorted(REAL_EML.glob("*.eml"))
     summary = import_paths(app, files)
-    assert summary["read"] == len(files)
+    assert summary.read == len(files)
     got = app.messages()
     assert len(got) == len(files)
     assert all(

@@ -44,7 +44,7 @@ def test_a_script_read_from_stdin_still_imports_when_workers_cannot_start(tmp_pa
     script = (
         "from cchc.app import App\nfrom cchc.core.config import load_config\nfrom cchc.importer import import_paths\n"
         f"app = App(load_config({str(config)!r}))\n"
-        f"print(import_paths(app, {[str(f) for f in FILES[:6]]!r})['new'])\n"
+        f"print(import_paths(app, {[str(f) for f in FILES[:6]]!r}).new)\n"
     )
     out = subprocess.run(
         [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120, check=True

@@ -49,8 +49,8 @@ def run_demo(directory: Path | None = None) -> Path:
     console.print(f"[bold]Nhập hộp thư mẫu[/] {mbox} …")
     summary = import_paths(app, [mbox])
     console.print(
-        f"Đã đọc {summary['read']} thư: {summary['new']} mới, {summary['duplicate']} trùng; "
-        f"{summary['review']} thư cần xem xét.\n"
+        f"Đã đọc {summary.read} thư: {summary.new} mới, {summary.duplicate} trùng; "
+        f"{summary.review} thư cần xem xét.\n"
     )
     _, last = read.received_range(app.db)
     at = datetime.fromtimestamp(last or 0, app.tz) + timedelta(days=1)

@@ -22,11 +22,22 @@ def import_(config_path: str, paths: tuple[str, ...], quiet: bool) -> None:
     app = open_app(config_path)
     with count_bar("Đang nhập thư", not quiet) as progress:
         summary = import_paths(app, list(paths), progress=progress)
+    for source in summary.not_mail:
+        click.echo(f"Bỏ qua {source}: không phải thư điện tử (e-mail).", err=True)
+    for source in summary.cut:
+        click.echo(
+            f"Thư {source} bị cắt cụt (tệp kết thúc giữa thư): đã lưu phần nhận được; "
+            "khi có bản đầy đủ, hãy nhập lại, bản đầy đủ sẽ thay thế.",
+            err=True,
+        )
+    if not summary.read:
+        click.echo(f"Không có thư nào trong {', '.join(paths)}.")
+        exit_with(1)
     click.echo(
-        f"Đã đọc {summary['read']} thư: {summary['new']} mới, {summary['duplicate']} trùng, "
-        f"{summary['seen']} đã có; {summary['review']} thư cần xem xét (cchc review)."
+        f"Đã đọc {summary.read} thư: {summary.new} mới, {summary.duplicate} trùng, "
+        f"{summary.seen} đã có; {summary.review} thư cần xem xét (cchc review)."
     )
-    exit_with(1 if summary["review"] else 0)
+    exit_with(1 if summary.review or summary.not_mail or summary.cut else 0)
 
 
 @click.command()

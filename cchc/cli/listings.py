@@ -80,38 +80,46 @@ def review(ctx: click.Context, config_path: str, as_json: bool) -> None:
     exit_with(1 if data else 0)
 
 
+force_option = click.option(
+    "--force", is_flag=True, help="Decide even a message that is not in the review queue."
+)
+
+
 @review.command("assign")
 @config_option
+@force_option
 @click.argument("message")
 @click.argument("unit")
-def review_assign(config_path: str, message: str, unit: str) -> None:
+def review_assign(config_path: str, force: bool, message: str, unit: str) -> None:
     """Give a queued message to a unit; the sender's address is learned for next time.
 
     Example: cchc review assign '<abc@mail.gmail.com>' xa-nam-binh
     """
-    open_app(config_path).review_decide(message, "assign", unit)
+    open_app(config_path).review_decide(message, "assign", unit, force=force)
     click.echo(f"Đã gán thư {message} cho đơn vị {unit}; địa chỉ người gửi đã được ghi nhớ.")
 
 
 @review.command("approve")
 @config_option
+@force_option
 @click.argument("message")
-def review_approve(config_path: str, message: str) -> None:
+def review_approve(config_path: str, force: bool, message: str) -> None:
     """Accept a queued message as it is (e.g. confirm a content match).
 
     Example: cchc review approve '<abc@mail.gmail.com>'
     """
-    open_app(config_path).review_decide(message, "approve")
+    open_app(config_path).review_decide(message, "approve", force=force)
     click.echo(f"Đã chấp nhận thư {message}.")
 
 
 @review.command("reject")
 @config_option
+@force_option
 @click.argument("message")
-def review_reject(config_path: str, message: str) -> None:
+def review_reject(config_path: str, force: bool, message: str) -> None:
     """Reject a queued message: it does not count.
 
     Example: cchc review reject '<abc@mail.gmail.com>'
     """
-    open_app(config_path).review_decide(message, "reject")
+    open_app(config_path).review_decide(message, "reject", force=force)
     click.echo(f"Đã loại thư {message}.")

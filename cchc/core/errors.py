@@ -33,3 +33,7 @@ class MailboxError(CchcError):
 
 class NotFound(CchcError):
     """A message, unit or period named on the command line does not exist."""
+
+
+class NotInQueue(NotFound):
+    """A review decision named a message that is not in the review queue."""

@@ -41,3 +41,18 @@ def fold_words(text: str) -> str:
 def filename_words(name: str) -> str:
     """File names read `_`, `-` and `.` as spaces (SPEC §3)."""
     return re.sub(r"[_.\-]+", " ", name)
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: str) -> str:
+    """Text with the bidirectional controls (U+202A–202E, U+2066–2069) removed: a file named
+    "report\u202efdp.exe" would otherwise show as "reportexe.pdf" on a page."""
+    return _BIDI.sub("", text)
+
+
+def bounded(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis saying the rest was cut (the raw message in the
+    archive keeps it all)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -20,6 +20,7 @@ from cchc.core import labels
 from cchc.core.calendar import calendar_for
 from cchc.core.config import Config
 from cchc.core.errors import ConfigError
+from cchc.core.text import without_bidi
 from cchc.web import pages
 from cchc.web.security import SESSION_COOKIE, LoginThrottle, Session, SessionStore
 
@@ -52,6 +53,8 @@ class Web:
             autoescape=select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
+            # no bidi controls on a page, whatever is stored (a U+202E turns "…fdp.exe" around)
+            finalize=lambda value: without_bidi(value) if isinstance(value, str) else value,
         )
         self.env.filters["when"] = lambda iso, fmt="%d/%m/%Y %H:%M": pages.when(iso, self.tz, fmt)
         self.env.filters["size"] = pages.size
