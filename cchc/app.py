@@ -23,9 +23,11 @@ __all__ = ["App", "Incoming", "IngestResult"]
 
 
 class App(Context):
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def __init__(self, config: Config, *, replaying: bool = False) -> None:
+        super().__init__(config, replaying=replaying)
         self.pipeline = Pipeline(self)
+        if replaying:
+            return  # `cchc rebuild` replays the units and decisions from the journal
         if config.units_file and not self.units:
             self.import_units(config.units_file)
         self.pipeline.refresh_if_calendar_changed()

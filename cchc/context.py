@@ -20,17 +20,24 @@ from cchc.core.units import Unit
 from parsers.registry import Specs, load_specs
 from store import repo
 from store.archive import Archive
+from store.journal import Journal
 
 
 class Context:
-    def __init__(self, config: Config) -> None:
+    """`replaying`: a store being rebuilt from the archive — opened without the checks that
+    would refuse it, and writing nothing to the archive's journal (it is what is replayed)."""
+
+    def __init__(self, config: Config, *, replaying: bool = False) -> None:
         self.config = config
         self.tz: ZoneInfo = config.tz
         self.calendar: Calendar = calendar_for(config.calendar, self.tz)
         # the report templates, read (and refused, naming the file and entry) before anything
         self.specs: Specs = load_specs(config.templates.outline, config.templates.onestop)
-        self.db: sqlite_utils.Database = repo.open_db(config.store.path)
         self.archive = Archive(config.store.archive)
+        self.journal = Journal(config.store.archive, enabled=not replaying)
+        self.db: sqlite_utils.Database = repo.open_db(
+            config.store.path, None if replaying else self.archive
+        )
         self._units: list[Unit] | None = None
 
     def close(self) -> None:

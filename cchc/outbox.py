@@ -35,6 +35,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,7 @@ import yagmail
 from cchc.core.config import SmtpConfig
 from cchc.core.errors import ConfigError
 from store import outbox as store
+from store.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -239,9 +241,12 @@ class Outbox:
         cfg: SmtpConfig,
         tz: ZoneInfo,
         transport: Callable[[SmtpConfig], Transport] = YagmailTransport,
+        journal: Journal | None = None,
     ) -> None:
         self.db, self.cfg, self.tz = db, cfg, tz
         self._transport = transport
+        # the archive's journal: a store rebuilt from the archive must never send twice
+        self.journal = journal or Journal(Path("."), enabled=False)
 
     def queue(self, mails: Iterable[NewMail], now: datetime | None = None) -> list[str]:
         """Queue each mail unless its key is already in the outbox; the keys actually added."""
@@ -297,8 +302,7 @@ class Outbox:
                 try:
                     if transport is None:
                         transport = self._transport(self.cfg)
-                    msg = build_message(row, self.cfg, now)
-                    reply = transport.send(msg, sender_address(self.cfg), to)
+                    reply = self._hand_over(transport, row, to, now)
                 except ConfigError:
                     store.mark_retry(
                         self.db,
@@ -315,6 +319,7 @@ class Outbox:
                 store.mark_sent(
                     self.db, row["id"], now + timedelta(seconds=time.monotonic() - started), reply
                 )
+                self.journal.append("sent", key=row["key"], status="sent")
                 used += len(to)
                 report.sent += 1
                 log.info("outbox %s sent to %s: %s", row["key"], ", ".join(to), reply)
@@ -326,6 +331,22 @@ class Outbox:
                     log.debug("closing the SMTP connection failed", exc_info=True)
         report.budget_left = max(limit - used, 0)
         return report
+
+    def _hand_over(
+        self, transport: Transport, row: dict[str, Any], to: list[str], now: datetime
+    ) -> str:
+        """Give one mail to the server; the journal hears of it first (see store.journal)."""
+        msg = build_message(row, self.cfg, now)
+        self.journal.append(
+            "sending",
+            key=row["key"],
+            kind=row["kind"],
+            to=to,
+            unit=row["unit"],
+            period=row["period"],
+            subject=row["subject"],
+        )
+        return transport.send(msg, sender_address(self.cfg), to)
 
     def _failed(
         self,
@@ -340,10 +361,12 @@ class Outbox:
         error, broken = _classify(exc)
         if _permanent(exc) or attempts >= MAX_ATTEMPTS:
             store.mark_failed(self.db, row["id"], error)
+            self.journal.append("sent", key=row["key"], status="failed")
             report.failed += 1
             log.error("outbox %s failed for good: %s", row["key"], error)
         else:
             store.mark_retry(self.db, row["id"], now + backoff(attempts), error)
+            self.journal.append("sent", key=row["key"], status="retry")
             report.retry += 1
             log.warning(
                 "outbox %s not sent (attempt %d), retry in %s: %s",

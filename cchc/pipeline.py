@@ -8,15 +8,19 @@ writes the verdicts. Messages are committed in the order they are given, each on
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cchc.context import Context
+from cchc.core.errors import StoreError
 from cchc.core.verdicts import Verdict
 from cchc.decide import MessageInput, decide
 from cchc.prepare import Prepared, PrepareSettings, prepare
@@ -76,19 +80,44 @@ class Pipeline:
         """Parse the items side by side, then commit them one by one in the order given,
         yielding each result as soon as its message is stored (the IMAP pass saves its
         progress from these)."""
-        known: list[tuple[IngestResult | None, str]] = [
-            self._known(item.raw, item.source) for item in items
-        ]
+        with self._writing():
+            known = [self._known(item.raw, item.source) for item in items]
         todo = [
             (item.raw, digest)
             for item, (done, digest) in zip(items, known, strict=True)
             if not done
         ]
-        prepared = iter(self._prepare_all(todo))
+        with self._writing():
+            prepared = iter(self._prepare_all(todo))
         for item, (done, _digest) in zip(items, known, strict=True):
-            yield done or self.commit(
-                next(prepared), source=item.source, arrived=item.arrived, cut=item.cut
-            )
+            with self._writing():
+                result = done or self.commit(
+                    next(prepared), source=item.source, arrived=item.arrived, cut=item.cut
+                )
+            yield result
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A full disk (or a damaged store) is one line naming the path at fault; the
+        transaction of the message being written is rolled back, so a rerun completes."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "full" in str(exc) or "disk" in str(exc):
+                raise StoreError(
+                    f"hết chỗ trên đĩa khi ghi kho dữ liệu {self.ctx.config.store.path}: giải "
+                    "phóng chỗ rồi chạy lại lệnh (thư chưa ghi sẽ được ghi, thư đã ghi giữ nguyên)"
+                ) from None
+            raise repo.damaged(self.ctx.config.store.path, exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise repo.damaged(self.ctx.config.store.path, exc) from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreError(
+                    f"hết chỗ trên đĩa khi ghi kho lưu trữ {self.ctx.config.store.archive}: giải "
+                    "phóng chỗ rồi chạy lại lệnh"
+                ) from None
+            raise
 
     def _settings(self) -> PrepareSettings:
         cfg = self.ctx.config
@@ -111,6 +140,7 @@ class Pipeline:
         ref = repo.find_existing(db, digest, None)
         if ref is not None:
             self.ctx.archive.put_raw(raw, digest)
+            self.ctx.journal.append("sighting", raw=digest, source=source, arrived=None, cut=False)
             repo.add_sighting(db, ref, source, digest)
             return IngestResult(ref, "duplicate"), digest
         return None, digest
@@ -126,9 +156,9 @@ class Pipeline:
                 ]
                 return [f.result() for f in futures]
             except Exception as exc:  # noqa: BLE001 - a broken pool must not stop ingest
-                # Worker processes can fail to start (no /dev/shm, a __main__ that cannot be
-                # re-imported): parse here instead. A real bug in `prepare` raises again below,
-                # with its traceback, in this process.
+                if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    with self._writing():  # a full disk is not a broken pool: say so
+                        raise
                 log.warning("parsing in worker processes failed (%s); parsing in this process", exc)
                 if self._pool is not None:
                     self._pool.shutdown(cancel_futures=True)
@@ -146,6 +176,14 @@ class Pipeline:
         problems = list(p.problems)
         if cut or any("CloseBoundaryNotFound" in problem for problem in problems):
             problems.append(CUT)
+        # the archive's journal first: the evidence never lags behind its index
+        self.ctx.journal.append(
+            "sighting",
+            raw=p.digest,
+            source=source,
+            arrived=arrived.isoformat() if arrived else None,
+            cut=CUT in problems and cut,
+        )
         known = repo.find_existing(db, p.digest, p.message_id) if p.message_id else None
         if known is not None:
             if CUT not in problems and repo.is_cut(db, known, CUT):

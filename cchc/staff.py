@@ -13,13 +13,19 @@ from cchc.core.errors import NotFound, NotInQueue
 from cchc.core.units import load_units
 from cchc.pipeline import Pipeline
 from store import read, repo
+from store.archive import sha256
 
 ACTIONS = ("assign", "approve", "reject")
 
 
 def import_units(ctx: Context, pipeline: Pipeline, path: str | Path) -> int:
-    """Replace the unit list from a file (taught addresses stay); the number of units read."""
+    """Replace the unit list from a file (taught addresses stay); the number of units read.
+    The file itself goes to the archive, and the journal says when it was imported."""
     units = load_units(path, [g.id for g in ctx.config.groups])
+    data = Path(path).read_bytes()
+    digest = sha256(data)
+    ctx.archive.put_file(data, Path(path).name, digest)
+    ctx.journal.append("units", file=digest, name=Path(path).name)
     n = repo.sync_units(ctx.db, units.units)
     pipeline.units_changed()
     pipeline.refresh()
@@ -51,6 +57,7 @@ def review_decide(
     """Record a staff decision on a queued message; `assign` also teaches the sender's address.
     A message not in the review queue is refused (nothing changes) unless `force`."""
     ref = find_message(ctx, key)
+    raw = read.raw_of(ctx.db, ref)
     if not force and not read.in_review(ctx.db, ref):
         raise NotInQueue(
             f"thư {key} không có trong danh sách cần xem xét: không thay đổi gì "
@@ -59,12 +66,14 @@ def review_decide(
     if action == "assign":
         if not unit_code or unit_code not in {u.code for u in ctx.units}:
             raise NotFound(f"no unit {unit_code!r}: see `cchc status` for the codes")
+        ctx.journal.append("decision", raw=raw, action=action, unit=unit_code, who=who)
         repo.record_decision(ctx.db, ref, action, unit_code, who)
         address = read.sender_of(ctx.db, ref)
         if address:
             repo.teach_address(ctx.db, address, unit_code)
             pipeline.units_changed()
     else:
+        ctx.journal.append("decision", raw=raw, action=action, unit=None, who=who)
         repo.record_decision(ctx.db, ref, action, None, who)
     pipeline.refresh()
     return ref

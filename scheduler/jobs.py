@@ -148,7 +148,9 @@ class Service:
         if not self.send:
             return
         with self._app() as app:
-            report = Outbox(app.db, self.config.smtp, self.tz).flush(stop=self.stop)
+            report = Outbox(app.db, self.config.smtp, self.tz, journal=app.journal).flush(
+                stop=self.stop
+            )
         if report.sent or report.retry or report.failed:
             log.info("outbox: %s", report)
 

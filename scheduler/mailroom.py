@@ -299,7 +299,7 @@ def process(
             for p in planned
             if p.key not in existing
         ], None
-    box = outbox or Outbox(app.db, app.config.smtp, app.tz)
+    box = outbox or Outbox(app.db, app.config.smtp, app.tz, journal=app.journal)
     new = [compose(app, renderer, p) for p in planned if p.key not in existing]
     added = box.queue(new)
     if added:

@@ -62,6 +62,17 @@ class Archive:
     def read_raw(self, digest: str) -> bytes:
         return self.raw_path(digest).read_bytes()
 
+    def raw_digests(self) -> list[str]:
+        """Every archived message, by hash."""
+        return sorted(p.stem for p in (self.root / "raw").glob("*/*.eml"))
+
+    def holds_messages(self) -> bool:
+        """Whether any message was ever archived here (the store must then not start empty)."""
+        return any((self.root / "raw").glob("*/*.eml")) or (
+            (self.root / "journal.jsonl").exists()
+            and (self.root / "journal.jsonl").stat().st_size > 0
+        )
+
     def find_file(self, digest: str) -> Path | None:
         """Any stored copy of a file with this hash (downloads go by hash, never by name)."""
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
@@ -79,8 +90,12 @@ def _write_once(path: Path, data: bytes) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+        raise

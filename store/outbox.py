@@ -215,3 +215,32 @@ def findings_between(
            ORDER BY m.received_ts, f.id""",
         (since_ts, until_ts),
     )
+
+
+def record_from_journal(
+    db: sqlite_utils.Database,
+    key: str,
+    status: str,
+    fields: dict[str, Any],
+) -> None:
+    """An outbox row rebuilt from the archive's journal (`sent`, or `failed`: it may have left):
+    its key is taken, so the same mail is never queued, let alone sent, again."""
+    with db.conn:
+        db.conn.execute(
+            """INSERT INTO outbox (key, kind, to_addrs, unit, period, subject, body_text,
+                   attachments, priority, status, attempts, sent_at, last_error, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, '', '[]', 5, ?, 1, ?, ?, ?)
+               ON CONFLICT (key) DO UPDATE SET status = excluded.status""",
+            (
+                key,
+                fields.get("kind") or "?",
+                json.dumps(list(fields.get("to") or []), ensure_ascii=False),
+                fields.get("unit"),
+                fields.get("period"),
+                fields.get("subject") or "",
+                status,
+                fields.get("at") if status == "sent" else None,
+                None if status == "sent" else "rebuilt from the archive: may have been sent",
+                fields.get("at") or utc_iso(datetime.now(UTC)),
+            ),
+        )

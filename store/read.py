@@ -216,6 +216,20 @@ def message_exists(db: sqlite_utils.Database, ref: int) -> bool:
     return db.conn.execute("SELECT 1 FROM messages WHERE id = ?", (ref,)).fetchone() is not None
 
 
+def raw_of(db: sqlite_utils.Database, ref: int) -> str | None:
+    """The SHA-256 of a message's bytes of record."""
+    row = db.conn.execute("SELECT raw_sha256 FROM messages WHERE id = ?", (ref,)).fetchone()
+    return row[0] if row else None
+
+
+def message_of_raw(db: sqlite_utils.Database, digest: str) -> int | None:
+    """The message any sighting of these bytes belongs to (a copy cut short included)."""
+    row = db.conn.execute(
+        "SELECT message_ref FROM sightings WHERE raw_sha256 = ? ORDER BY id LIMIT 1", (digest,)
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def sender_of(db: sqlite_utils.Database, ref: int) -> str | None:
     row = db.conn.execute("SELECT from_addr FROM messages WHERE id = ?", (ref,)).fetchone()
     return row[0] if row else None

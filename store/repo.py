@@ -16,8 +16,10 @@ from typing import Any
 
 import sqlite_utils
 
+from cchc.core.errors import StoreError
 from cchc.core.units import Unit, normalise_address
 from cchc.core.verdicts import Verdict
+from store.archive import Archive
 from store.schema import migrate
 
 
@@ -25,15 +27,69 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def open_db(path: Path) -> sqlite_utils.Database:
+SQLITE_MAGIC = b"SQLite format 3\x00"
+QUICK_CHECK_MAX = 256 * 1024 * 1024  # bigger stores: the header and schema are checked only
+_checked: set[Path] = set()  # stores checked whole by this process
+
+
+def open_db(path: Path, archive: Archive | None = None) -> sqlite_utils.Database:
+    """Open (create, migrate) the store. Refused, with one line naming the file and pointing
+    at `cchc rebuild`, when the file is damaged or not a store of ours, and when it is
+    missing or empty while the archive holds messages: it is "new" only with the archive."""
     path = Path(path)
+    fresh = not path.exists() or path.stat().st_size == 0
+    if fresh and archive is not None and archive.holds_messages():
+        raise StoreError(
+            f"kho dữ liệu {path} không có hoặc rỗng, trong khi kho lưu trữ {archive.root} còn "
+            "thư: chạy `cchc rebuild` để dựng lại kho dữ liệu từ kho lưu trữ"
+        )
+    if not fresh:
+        _check_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    migrate(conn)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if not fresh and path not in _checked:
+            _check_contents(conn, path)
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    _checked.add(path)
     return sqlite_utils.Database(conn)
+
+
+def damaged(path: Path, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"kho dữ liệu {path} bị hỏng ({exc}): chạy `cchc rebuild` để dựng lại từ kho lưu trữ"
+    )
+
+
+def _check_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
+    if head != SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} không phải kho dữ liệu của cchc (không phải tệp SQLite): kiểm tra "
+            "store.path, hoặc chạy `cchc rebuild` để dựng lại kho từ kho lưu trữ"
+        )
+
+
+def _check_contents(conn: sqlite3.Connection, path: Path) -> None:
+    """`PRAGMA quick_check` where the store is small enough for it to be cheap; a database of
+    another program (tables, but none of ours) is refused."""
+    if path.stat().st_size <= QUICK_CHECK_MAX:
+        (result,) = conn.execute("PRAGMA quick_check").fetchone()
+        if result != "ok":
+            raise damaged(path, sqlite3.DatabaseError(result))
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and tables:
+        raise StoreError(
+            f"{path} là cơ sở dữ liệu của chương trình khác (không có bảng của cchc): kiểm tra "
+            "store.path"
+        )
 
 
 # --- units --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,7 @@ def test_an_import_ends_without_noise_from_the_worker_pool(tmp_path: Path) -> No
         store = tmp_path / "db.sqlite"
         for leftover in (store, tmp_path / "db.sqlite-wal", tmp_path / "db.sqlite-shm"):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(tmp_path / "archive", ignore_errors=True)  # a new office each run
         done = subprocess.run(
             [sys.executable, "-m", "cchc", "import", "--quiet", "--config", str(config)]
             + [str(f) for f in FILES[:10]],

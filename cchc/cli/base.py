@@ -3,8 +3,10 @@ and turning an expected error into one line and exit code 2 (SPEC §5)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +36,21 @@ class CchcGroup(click.Group):
             ctx.exit(2)
         except CchcError as exc:
             click.echo(f"cchc: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            click.echo(
+                f"cchc: hết chỗ trên đĩa khi ghi {exc.filename or 'tệp'}: giải phóng chỗ rồi "
+                "chạy lại lệnh (những gì đã ghi được giữ nguyên)",
+                err=True,
+            )
+            ctx.exit(2)
+        except sqlite3.DatabaseError as exc:  # damaged while in use: one line, the way back
+            click.echo(
+                f"cchc: kho dữ liệu bị hỏng ({exc}): chạy `cchc rebuild` để dựng lại từ kho lưu trữ",
+                err=True,
+            )
             ctx.exit(2)
 
 

@@ -23,6 +23,7 @@ COMMANDS: list[click.Command] = [
     export.export,
     service.run,
     service.web,
+    setup.rebuild,
     setup.demo,
 ]
 

@@ -81,3 +81,33 @@ def demo(directory: str | None) -> None:
     from cchc.cli.demo import run_demo
 
     run_demo(Path(directory) if directory else None)
+
+
+@click.command()
+@config_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def rebuild(config_path: str, quiet: bool) -> None:
+    """Make a fresh store from the archive alone (after the store was damaged or lost).
+
+    The old store file is moved aside, not deleted. Every message is read again from the
+    archive; staff decisions, imported unit lists and the mail already sent are replayed from
+    the archive's journal, so nothing is decided differently and nobody is mailed twice.
+
+    Example: cchc rebuild
+    """
+    from cchc.cli.progress import count_bar
+    from cchc.core.config import load_config
+    from cchc.rebuild import rebuild as rebuild_store
+
+    config = load_config(config_path)
+    with count_bar("Đang dựng lại kho dữ liệu", not quiet) as progress:
+        report = rebuild_store(config, progress)
+    click.echo(
+        f"Đã dựng lại kho dữ liệu {config.store.path} từ kho lưu trữ {config.store.archive}: "
+        f"{report.messages + report.unjournaled} lần nhận thư, {report.decisions} quyết định, "
+        f"{report.unit_lists} danh sách đơn vị, {report.mail_sent} thư đã gửi."
+    )
+    if report.moved_to:
+        click.echo(f"Kho cũ được giữ ở {report.moved_to}.")
+    if report.missing:
+        click.echo(f"{report.missing} thư ghi trong nhật ký không còn trong kho lưu trữ.", err=True)
