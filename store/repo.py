@@ -43,7 +43,11 @@ def open_db(path: Path, archive: Archive | None = None) -> sqlite_utils.Database
             f"kho dữ liệu {path} không có hoặc rỗng, trong khi kho lưu trữ {archive.root} còn "
             "thư: chạy `cchc rebuild` để dựng lại kho dữ liệu từ kho lưu trữ"
         )
-    if not fresh:
+    # Checked once per process, before any connection to it exists here: opening the file
+    # with plain I/O and closing it would drop the POSIX locks SQLite holds on it for the
+    # process's other connections (and a WAL file could be checkpointed away under them).
+    check = not fresh and path not in _checked
+    if check:
         _check_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -51,7 +55,7 @@ def open_db(path: Path, archive: Archive | None = None) -> sqlite_utils.Database
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        if not fresh and path not in _checked:
+        if check:
             _check_contents(conn, path)
         migrate(conn)
     except sqlite3.DatabaseError as exc:
