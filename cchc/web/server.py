@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from cchc.core.config import Config
+from cchc.core.config_web import is_loopback
 from cchc.core.errors import ConfigError
 from cchc.web.app import build_app
 
@@ -57,10 +58,6 @@ def _server(
     return uvicorn.Server(uv_config), sock
 
 
-def _loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _watch(server: uvicorn.Server, stop_event: threading.Event) -> None:
     stop_event.wait()
     server.should_exit = True
@@ -85,7 +82,7 @@ def serve(
         ).start()
     url = f"http://{server.config.host}:{server.config.port}/"
     log.info("web page on %s", url)
-    if not _loopback(server.config.host):
+    if not is_loopback(server.config.host):
         log.warning(
             "web page served over plain HTTP on %s: put it behind HTTPS before using it "
             "from other machines (the staff password would cross the network in clear)",

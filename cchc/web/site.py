@@ -21,7 +21,8 @@ from cchc.core.calendar import calendar_for
 from cchc.core.config import Config
 from cchc.core.errors import ConfigError
 from cchc.web import pages
-from cchc.web.security import SESSION_COOKIE, LoginThrottle, Session, SessionStore
+from cchc.web.security import SESSION_COOKIE, Session, SessionStore
+from cchc.web.throttle import LoginThrottle, client_address, trusted_networks
 
 HERE = Path(__file__).parent
 
@@ -47,6 +48,7 @@ class Web:
         self.calendar = calendar_for(config.calendar, self.tz)
         self.sessions = SessionStore()
         self.throttle = LoginThrottle()
+        self.proxies = trusted_networks(config.web.trusted_proxies)
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -84,6 +86,13 @@ class Web:
 
     def session(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+    def client(self, request: Request) -> str:
+        """Who is asking: the peer, or what a trusted proxy says it forwarded for."""
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+        return client_address(
+            request.client.host if request.client else None, forwarded, self.proxies
+        )
 
     def render(
         self, template: str, session: Session | None, status_code: int = 200, **context: Any
