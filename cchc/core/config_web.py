@@ -1,5 +1,5 @@
-"""The `[web]` section of config.toml: where the staff page listens, its password, and which
-reverse proxies may name the client (`X-Forwarded-For`)."""
+"""The `[web]` section of config.toml: where the staff page listens, its password, whether its
+cookies are `Secure`, and which reverse proxies may name the client (`X-Forwarded-For`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from cchc.core.config_reader import Section
 
-WEB_KEYS = {"enabled", "host", "port", "password_env", "trusted_proxies"}
+WEB_KEYS = {"enabled", "host", "port", "password_env", "secure_cookies", "trusted_proxies"}
 
 
 def is_loopback(host: str) -> bool:
@@ -28,7 +28,16 @@ class WebConfig:
     port: int = 8080
     password_env: str = "CCHC_WEB_PASSWORD"
     password: str | None = field(default=None, repr=False)
+    secure_cookies: bool | None = None  # None: decided by the address served (see below)
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks ("10.0.0.0/24"), normalised
+
+    def cookies_secure(self, host: str | None = None) -> bool:
+        """`Secure` cookies unless set otherwise: on for a page reachable from other machines
+        (it must then be behind HTTPS), off on loopback, where plain HTTP never leaves the
+        machine. `host` is the address actually served (`cchc web --host`), else `host`."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return not is_loopback(host or self.host)
 
 
 def web_config(w: Section, env: dict[str, str]) -> WebConfig:
@@ -38,6 +47,7 @@ def web_config(w: Section, env: dict[str, str]) -> WebConfig:
         port=w.integer("port", 8080, 1, 65535),
         password_env=w.text("password_env", "CCHC_WEB_PASSWORD"),
         password=w.secret("password_env", "CCHC_WEB_PASSWORD", env),
+        secure_cookies=w.value("secure_cookies", bool, None),
         trusted_proxies=_networks(w, "trusted_proxies"),
     )
 

@@ -64,9 +64,10 @@ def _refusal(web: Web, status: int, message: str) -> Response:
     return web.render("error.html", None, status_code=status, code=status, message=message)
 
 
-def build_app(config: Config) -> Starlette:
-    """The web application for this configuration (refuses without a staff password)."""
-    web = Web(config)
+def build_app(config: Config, host: str | None = None) -> Starlette:
+    """The web application for this configuration (refuses without a staff password). `host`
+    is the address it will be served on, when not `web.host` (it decides `Secure` cookies)."""
+    web = Web(config, host)
     routes = [
         Route("/", handlers.year_page),
         Route("/year/{year:int}", handlers.year_page),

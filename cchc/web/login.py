@@ -1,7 +1,7 @@
 """Logging in and out. The login form carries a one-time token matched against a short-lived
 cookie (login CSRF); a successful login gets a brand-new random session id (no fixation);
 failures slow down further attempts from the same client address (`throttle`) and are logged
-without the password.
+without the password. Both cookies are `Secure` when `web.secure_cookies` says so.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def _login_page(
         target=target,
         error=error,
         login_name=name,
+        needs_https=web.secure_cookies and web.over_plain_http(request),
     )
     response.set_cookie(
         PRELOGIN_COOKIE,
@@ -59,6 +60,7 @@ def _login_page(
         path="/login",
         httponly=True,
         samesite="strict",
+        secure=web.secure_cookies,
     )
     return response
 
@@ -112,8 +114,10 @@ async def login_post(request: Request) -> Response:
     sid, _ = web.sessions.create(name)
     log.info("web login %r from %s", name, client)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, sid, path="/", httponly=True, samesite="lax")
-    response.delete_cookie(PRELOGIN_COOKIE, path="/login")
+    response.set_cookie(
+        SESSION_COOKIE, sid, path="/", httponly=True, samesite="lax", secure=web.secure_cookies
+    )
+    response.delete_cookie(PRELOGIN_COOKIE, path="/login", secure=web.secure_cookies)
     return response
 
 
@@ -128,5 +132,5 @@ async def logout(request: Request) -> Response:
             )
         web.sessions.drop(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=web.secure_cookies)
     return response

@@ -41,8 +41,8 @@ def _bind(host: str, port: int) -> socket.socket:
 def _server(
     config: Config, host: str | None, port: int | None
 ) -> tuple[uvicorn.Server, socket.socket]:
-    application = build_app(config)  # raises ConfigError without a password, before binding
     host = host or config.web.host
+    application = build_app(config, host)  # raises ConfigError without a password, before binding
     sock = _bind(host, config.web.port if port is None else port)
     uv_config = uvicorn.Config(
         application,

@@ -193,3 +193,9 @@ def client_address(peer: str | None, forwarded_for: str, proxies: tuple[IPNetwor
     if isinstance(address, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def forwarded_https(peer: str | None, forwarded_proto: str, proxies: tuple[IPNetwork, ...]) -> bool:
+    """True when a trusted proxy says the browser reached it over HTTPS."""
+    proto = forwarded_proto.split(",")[0].strip().lower()
+    return proto == "https" and _trusted(_ip(peer or ""), proxies)

@@ -1,6 +1,6 @@
 """Login over HTTP against a real server: typos slow a client down but never lock the right
-password out past the current wait, and X-Forwarded-For counts only from a trusted proxy
-(issue 12, item 8)."""
+password out past the current wait, X-Forwarded-For counts only from a trusted proxy, and the
+login cookies are `Secure` when `web.secure_cookies` says so (issue 12, items 8 and 9)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from conftest import write_config
 
 from cchc.core.config import load_config
 from cchc.core.errors import ConfigError
+from cchc.web import build_app
 from cchc.web.throttle import LoginThrottle
 
-from .conftest import PASSWORD, STAFF, Served, form_token
+from .conftest import PASSWORD, STAFF, Served, form_token, web_config
 
 
 class Clock:
@@ -101,6 +102,59 @@ def test_behind_a_trusted_proxy_one_clerks_typos_do_not_slow_down_another(
             _attempt(a, "typo", headers=clerk_a)
         assert _attempt(a, PASSWORD, headers=clerk_a).status_code == 429
         assert _attempt(b, PASSWORD, "Trần Văn Nam", clerk_b).status_code == 303
+
+
+def test_secure_cookies_mark_both_login_cookies_secure(
+    serve_with: Callable[[str], Served],
+) -> None:
+    served = serve_with("[web]\nsecure_cookies = true\n")
+    with httpx.Client(base_url=served.url) as client:
+        page = client.get("/login")
+        prelogin = page.headers["set-cookie"]
+        assert prelogin.startswith("cchc_login=")
+        assert "secure" in {p.strip().lower() for p in prelogin.split(";")}
+        assert "chỉ giữ phiên đăng nhập qua HTTPS" in page.text  # plain http drops them
+        # the browser would send the cookie back over HTTPS only; this client is on plain HTTP
+        value = prelogin.split(";")[0].split("=", 1)[1]
+        reply = client.post(
+            "/login",
+            data={"csrf": form_token(page.text), "user": STAFF, "password": PASSWORD},
+            headers={"Cookie": f"cchc_login={value}"},
+        )
+    assert reply.status_code == 303
+    session = _session_cookie(reply)
+    assert session is not None
+    assert "secure" in {p.strip().lower() for p in session.split(";")}
+
+
+def test_no_https_warning_when_a_trusted_proxy_says_the_browser_used_https(
+    serve_with: Callable[[str], Served],
+) -> None:
+    served = serve_with('[web]\nsecure_cookies = true\ntrusted_proxies = ["127.0.0.1"]\n')
+    with httpx.Client(base_url=served.url) as client:
+        page = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert page.status_code == 200
+    assert "chỉ giữ phiên đăng nhập qua HTTPS" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("web_section", "served_on", "secure"),
+    [
+        ("", None, False),  # the default host, 127.0.0.1
+        ('host = "0.0.0.0"', None, True),
+        ('host = "192.168.1.20"', None, True),
+        ('host = "localhost"', None, False),
+        ('host = "::1"', None, False),
+        ("", "0.0.0.0", True),  # `cchc web --host 0.0.0.0` over a loopback config
+        ('host = "0.0.0.0"\nsecure_cookies = false', None, False),
+        ("secure_cookies = true", None, True),
+    ],
+)
+def test_cookies_are_secure_by_default_exactly_when_the_page_is_not_on_loopback(
+    tmp_path: Path, web_section: str, served_on: str | None, secure: bool
+) -> None:
+    config = web_config(write_config(tmp_path, extra=f"[web]\n{web_section}\n"))
+    assert build_app(config, served_on).state.web.secure_cookies is secure
 
 
 def test_trusted_proxies_must_be_addresses(tmp_path: Path) -> None:

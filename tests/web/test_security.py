@@ -92,6 +92,7 @@ def test_session_cookie_is_httponly_and_samesite(case_web: Served) -> None:
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert "httponly" in flags
     assert "samesite=lax" in flags
+    assert "secure" not in flags  # served on loopback: plain HTTP never leaves the machine
 
 
 def test_pages_carry_protective_headers(staff_client: httpx.Client) -> None:

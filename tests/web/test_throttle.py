@@ -10,6 +10,7 @@ from cchc.web.throttle import (
     FORGET_AFTER,
     LoginThrottle,
     client_address,
+    forwarded_https,
     trusted_networks,
 )
 
@@ -139,3 +140,9 @@ def test_client_address_honours_x_forwarded_for_only_from_trusted_proxies(
 
 def test_without_configured_proxies_every_forwarded_header_is_ignored() -> None:
     assert client_address("127.0.0.1", "198.51.100.1", ()) == "127.0.0.1"
+
+
+def test_only_a_trusted_proxy_can_say_the_browser_used_https() -> None:
+    assert forwarded_https("127.0.0.1", "https", PROXY)
+    assert not forwarded_https("192.0.2.50", "https", PROXY)
+    assert not forwarded_https("127.0.0.1", "http", PROXY)
