@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cchc.core.config_reader import Section
+from cchc.core.config_web import WEB_KEYS, WebConfig, web_config
 from cchc.core.due_rules import DueRule
 from cchc.core.errors import ConfigError
 from cchc.core.periods import MONTHS, REPORT_NAMES, SEED_KINDS, expand_reports
@@ -171,15 +172,6 @@ class AckConfig:
 
 
 @dataclass(frozen=True)
-class WebConfig:
-    enabled: bool = False
-    host: str = "127.0.0.1"
-    port: int = 8080
-    password_env: str = "CCHC_WEB_PASSWORD"
-    password: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
 class ParseConfig:
     max_attachment_mb: float = 25.0
     timeout_seconds: float = 60.0
@@ -268,7 +260,7 @@ _KNOWN: dict[str, set[str]] = {
         "due",
     },
     "ack": {"enabled"},
-    "web": {"enabled", "host", "port", "password_env"},
+    "web": WEB_KEYS,
     "parse": {"max_attachment_mb", "timeout_seconds", "workers"},
     "mail": {"templates"},
     "export": {"district_unit"},
@@ -302,7 +294,6 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
 
     office = _office(section("office"))
     s = section("store")
-    w = section("web")
     p = section("parse")
     return Config(
         path=path,
@@ -315,13 +306,7 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         smtp=_smtp(section("smtp"), office, env),
         calendar=_calendar(section("calendar")),
         ack=AckConfig(enabled=section("ack").flag("enabled", True)),
-        web=WebConfig(
-            enabled=w.flag("enabled", False),
-            host=w.text("host", "127.0.0.1"),
-            port=w.integer("port", 8080, 1, 65535),
-            password_env=w.text("password_env", "CCHC_WEB_PASSWORD"),
-            password=w.secret("password_env", "CCHC_WEB_PASSWORD", env),
-        ),
+        web=web_config(section("web"), env),
         parse=ParseConfig(
             max_attachment_mb=p.number("max_attachment_mb", 25.0),
             timeout_seconds=p.number("timeout_seconds", 60.0),

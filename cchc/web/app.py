@@ -7,6 +7,8 @@ cheap next to a page render. The pages are in `handlers`, the login in `login`.
 
 from __future__ import annotations
 
+import functools
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cchc.core.config import Config
 from cchc.web import handlers, login
+from cchc.web.limits import BodyLimit
 from cchc.web.security import SECURITY_HEADERS
 from cchc.web.site import HERE, Web
 
@@ -57,9 +60,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return web.render("error.html", None, status_code=code, code=code, message=message)
 
 
-def build_app(config: Config) -> Starlette:
-    """The web application for this configuration (refuses without a staff password)."""
-    web = Web(config)
+def _refusal(web: Web, status: int, message: str) -> Response:
+    return web.render("error.html", None, status_code=status, code=status, message=message)
+
+
+def build_app(config: Config, host: str | None = None) -> Starlette:
+    """The web application for this configuration (refuses without a staff password). `host`
+    is the address it will be served on, when not `web.host` (it decides `Secure` cookies)."""
+    web = Web(config, host)
     routes = [
         Route("/", handlers.year_page),
         Route("/year/{year:int}", handlers.year_page),
@@ -78,6 +86,7 @@ def build_app(config: Config) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     application = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
-    application.add_middleware(SecurityHeaders)
+    application.add_middleware(BodyLimit, refuse=functools.partial(_refusal, web))
+    application.add_middleware(SecurityHeaders)  # added last: outermost, on refusals too
     application.state.web = web
     return application

@@ -23,8 +23,6 @@ PRELOGIN_COOKIE = "cchc_login"
 IDLE_SECONDS = 8 * 3600  # a working day without activity ends the session
 MAX_SECONDS = 12 * 3600  # and no session outlives a long day
 MAX_SESSIONS = 500
-FAIL_WINDOW = 600.0  # seconds in which failed logins are counted, per client address
-FAIL_LIMIT = 5
 
 
 def password_ok(given: str, expected: str) -> bool:
@@ -107,31 +105,6 @@ class SessionStore:
         ]
         for k in dead:
             del self._sessions[k]
-
-
-class LoginThrottle:
-    """Failed logins per client address; past FAIL_LIMIT in FAIL_WINDOW seconds, wait.
-
-    Guessing the shared password from the office network should take years, not minutes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._fails: dict[str, list[float]] = {}
-
-    def blocked(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._fails.get(client, []) if now - t < FAIL_WINDOW]
-            self._fails[client] = recent
-            return len(recent) >= FAIL_LIMIT
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._fails.setdefault(client, []).append(time.monotonic())
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._fails.pop(client, None)
 
 
 def content_disposition(filename: str) -> str:

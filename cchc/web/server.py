@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from cchc.core.config import Config
+from cchc.core.config_web import is_loopback
 from cchc.core.errors import ConfigError
 from cchc.web.app import build_app
 
@@ -40,8 +41,8 @@ def _bind(host: str, port: int) -> socket.socket:
 def _server(
     config: Config, host: str | None, port: int | None
 ) -> tuple[uvicorn.Server, socket.socket]:
-    application = build_app(config)  # raises ConfigError without a password, before binding
     host = host or config.web.host
+    application = build_app(config, host)  # raises ConfigError without a password, before binding
     sock = _bind(host, config.web.port if port is None else port)
     uv_config = uvicorn.Config(
         application,
@@ -55,10 +56,6 @@ def _server(
         proxy_headers=False,
     )
     return uvicorn.Server(uv_config), sock
-
-
-def _loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _watch(server: uvicorn.Server, stop_event: threading.Event) -> None:
@@ -85,7 +82,7 @@ def serve(
         ).start()
     url = f"http://{server.config.host}:{server.config.port}/"
     log.info("web page on %s", url)
-    if not _loopback(server.config.host):
+    if not is_loopback(server.config.host):
         log.warning(
             "web page served over plain HTTP on %s: put it behind HTTPS before using it "
             "from other machines (the staff password would cross the network in clear)",

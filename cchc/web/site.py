@@ -22,7 +22,8 @@ from cchc.core.config import Config
 from cchc.core.errors import ConfigError
 from cchc.core.text import without_bidi
 from cchc.web import pages
-from cchc.web.security import SESSION_COOKIE, LoginThrottle, Session, SessionStore
+from cchc.web.security import SESSION_COOKIE, Session, SessionStore
+from cchc.web.throttle import LoginThrottle, client_address, forwarded_https, trusted_networks
 
 HERE = Path(__file__).parent
 
@@ -41,13 +42,15 @@ def require_password(config: Config) -> str:
 class Web:
     """What the routes share: the configuration, the sessions and the templates."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, host: str | None = None) -> None:
         self.config = config
         self.password = require_password(config)
         self.tz = config.tz
         self.calendar = calendar_for(config.calendar, self.tz)
         self.sessions = SessionStore()
         self.throttle = LoginThrottle()
+        self.secure_cookies = config.web.cookies_secure(host)
+        self.proxies = trusted_networks(config.web.trusted_proxies)
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -87,6 +90,21 @@ class Web:
 
     def session(self, request: Request) -> Session | None:
         return self.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+    def client(self, request: Request) -> str:
+        """Who is asking: the peer, or what a trusted proxy says it forwarded for."""
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+        return client_address(
+            request.client.host if request.client else None, forwarded, self.proxies
+        )
+
+    def over_plain_http(self, request: Request) -> bool:
+        """The browser reached this page without HTTPS (directly, or through no trusted proxy
+        that says otherwise): it will then drop `Secure` cookies."""
+        if request.url.scheme == "https":
+            return False
+        peer = request.client.host if request.client else None
+        return not forwarded_https(peer, request.headers.get("x-forwarded-proto", ""), self.proxies)
 
     def render(
         self, template: str, session: Session | None, status_code: int = 200, **context: Any

@@ -7,7 +7,7 @@ there); `fresh_web` serves a new store holding a few case messages, for tests th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from cchc.app import App
 from cchc.core.config import Config, load_config
 from cchc.importer import import_paths
 from cchc.web import RunningServer, start
+from cchc.web.site import Web
 
 PASSWORD = "mật khẩu thử 2024!"
 STAFF = "Nguyễn Thị Hoa"
@@ -34,6 +35,12 @@ class Served:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def web(self) -> Web:
+        """The running page's shared state (its sessions and login throttle)."""
+        web: Web = self.server.server.config.app.state.web
+        return web
 
 
 def web_config(path: Path) -> Config:
@@ -60,6 +67,21 @@ def fresh_web(tmp_path: Path) -> Iterator[Served]:
     server = start(config, port=0)
     yield Served(server, config)
     server.stop()
+
+
+@pytest.fixture
+def serve_with(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], Served]:
+    """A page over an empty store with `extra` configuration (e.g. a `[web]` section)."""
+
+    def serve(extra: str = "") -> Served:
+        folder = tmp_path / f"site{len(list(tmp_path.glob('site*')))}"
+        folder.mkdir()
+        config = web_config(write_config(folder, extra=extra))
+        server = start(config, host="127.0.0.1", port=0)
+        request.addfinalizer(server.stop)
+        return Served(server, config)
+
+    return serve
 
 
 def form_token(html: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 
 from cchc.cli import cli
 from cchc.web import serve, start
-from cchc.web.security import FAIL_LIMIT, content_disposition, safe_next
+from cchc.web.security import content_disposition, safe_next
 
 from .conftest import PASSWORD, STAFF, Served, form_token, login
 
@@ -60,8 +61,11 @@ def test_every_page_without_a_session_sends_to_the_login_page(case_web: Served, 
     assert "Đúng hạn" not in page.text
 
 
-def test_wrong_password_is_refused_without_a_session(case_web: Served) -> None:
-    with httpx.Client(base_url=case_web.url) as client:
+def test_wrong_password_is_refused_without_a_session(
+    serve_with: Callable[[str], Served],
+) -> None:
+    # a server of its own: the failure would make the next login from 127.0.0.1 wait a second
+    with httpx.Client(base_url=serve_with("").url) as client:
         token = form_token(client.get("/login").text)
         reply = client.post(
             "/login", data={"csrf": token, "user": STAFF, "password": PASSWORD + "x"}
@@ -88,6 +92,7 @@ def test_session_cookie_is_httponly_and_samesite(case_web: Served) -> None:
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert "httponly" in flags
     assert "samesite=lax" in flags
+    assert "secure" not in flags  # served on loopback: plain HTTP never leaves the machine
 
 
 def test_pages_carry_protective_headers(staff_client: httpx.Client) -> None:
@@ -205,24 +210,6 @@ def test_logout_ends_the_session_on_the_server(case_web: Served) -> None:
         assert client.post("/logout", data={"csrf": token}).status_code == 303
     with httpx.Client(base_url=case_web.url, cookies={"cchc_session": stolen or ""}) as replay:
         assert replay.get("/review").status_code == 303
-
-
-def test_repeated_wrong_passwords_are_throttled(fresh_web: Served) -> None:
-    """Guessing the shared password is slowed down: after FAIL_LIMIT misses even the right
-    password waits (the fresh server keeps its own count)."""
-    with httpx.Client(base_url=fresh_web.url) as client:
-        for _ in range(FAIL_LIMIT):
-            token = form_token(client.get("/login").text)
-            assert (
-                client.post(
-                    "/login", data={"csrf": token, "user": STAFF, "password": "guess"}
-                ).status_code
-                == 401
-            )
-        token = form_token(client.get("/login").text)
-        reply = client.post("/login", data={"csrf": token, "user": STAFF, "password": PASSWORD})
-    assert reply.status_code == 429
-    assert "cchc_session" not in reply.headers.get("set-cookie", "")
 
 
 def test_cchc_web_refuses_to_start_without_a_password(tmp_path: Path) -> None:
