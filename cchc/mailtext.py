@@ -106,17 +106,17 @@ class Renderer:
             text = str(module)
             if not subject:
                 raise MailTemplateError(
-                    f'mail template {name} sets no subject: add {{% set subject = "..." %}}'
+                    f'mẫu thư {name} chưa đặt tiêu đề: thêm {{% set subject = "..." %}}'
                 )
             name = f"{template}.html.j2"
             html = self.env.get_template(name).render(dict(context))
         except jinja2.TemplateNotFound:
             raise MailTemplateError(
-                f"mail template {name} not found (built-in folder {BUILTIN})"
+                f"không tìm thấy mẫu thư {name} (thư mục mẫu có sẵn: {BUILTIN})"
             ) from None
         except jinja2.TemplateError as exc:
-            where = f" line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-            raise MailTemplateError(f"mail template {name}{where}: {exc}") from exc
+            where = f" dòng {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+            raise MailTemplateError(f"mẫu thư {name}{where} lỗi: {exc}") from exc
         return Rendered(subject=subject, text=text.strip() + "\n", html=html)
 
 

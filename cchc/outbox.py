@@ -105,7 +105,7 @@ class YagmailTransport:
     def _connect(self) -> _Yagmail:
         cfg = self.cfg
         if not cfg.host:
-            raise ConfigError("no SMTP server configured", key="smtp.host")
+            raise ConfigError("chưa cấu hình máy chủ gửi thư SMTP", key="smtp.host")
         yag = _Yagmail(
             user=cfg.username or cfg.sender or "cchc@localhost",
             password=cfg.password,
@@ -381,9 +381,11 @@ class Outbox:
 def require_smtp(cfg: SmtpConfig) -> None:
     """Stop before queueing anything when mail could never leave."""
     if not cfg.host:
-        raise ConfigError("no SMTP server configured: set [smtp] host", key="smtp.host")
+        raise ConfigError("chưa cấu hình máy chủ gửi thư: đặt host trong [smtp]", key="smtp.host")
     if not sender_address(cfg):
-        raise ConfigError("no sender address: set [smtp] username or sender", key="smtp.sender")
+        raise ConfigError(
+            "chưa có địa chỉ người gửi: đặt username hoặc sender trong [smtp]", key="smtp.sender"
+        )
 
 
 __all__ = ["Outbox", "FlushReport", "NewMail", "backoff", "build_message", "require_smtp"]

@@ -41,7 +41,7 @@ def find_message(ctx: Context, key: str) -> int:
             return ref
     if key.isdigit() and read.message_exists(ctx.db, int(key)):
         return int(key)
-    raise NotFound(f"no message {key!r}: give its Message-ID (as `cchc review` shows it)")
+    raise NotFound(f"không có thư {key!r}: ghi Message-ID của thư (như `cchc review` hiển thị)")
 
 
 def review_decide(
@@ -65,7 +65,7 @@ def review_decide(
         )
     if action == "assign":
         if not unit_code or unit_code not in {u.code for u in ctx.units}:
-            raise NotFound(f"no unit {unit_code!r}: see `cchc status` for the codes")
+            raise NotFound(f"không có đơn vị {unit_code!r}: xem mã đơn vị bằng `cchc status`")
         ctx.journal.append("decision", raw=raw, action=action, unit=unit_code, who=who)
         repo.record_decision(ctx.db, ref, action, unit_code, who)
         address = read.sender_of(ctx.db, ref)

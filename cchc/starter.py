@@ -46,7 +46,7 @@ def find_profile(name: str) -> Profile:
         if profile.name == name:
             return profile
     known = ", ".join(p.name for p in list_profiles())
-    raise CchcError(f"no profile {name!r} (the shipped ones: {known}; see `cchc profiles`)")
+    raise CchcError(f"không có hồ sơ {name!r} (các hồ sơ có sẵn: {known}; xem `cchc profiles`)")
 
 
 def config_text(profile: Profile) -> str:

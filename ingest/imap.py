@@ -15,8 +15,11 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import hashlib
 import logging
+import re
 import ssl
 import threading
 import time
@@ -127,7 +130,7 @@ class ImapMailbox:
         """Connect, secure, log in, send ID. Raises MailboxLoginError or MailboxError."""
         cfg = self.cfg
         if not cfg.host:
-            raise MailboxError("imap.host is not set in the configuration")
+            raise MailboxError("chưa đặt imap.host trong tệp cấu hình")
         try:
             client = IMAPClient(
                 cfg.host,
@@ -138,7 +141,7 @@ class ImapMailbox:
             )
         except CONNECTION_ERRORS as exc:
             raise MailboxError(
-                f"cannot connect to {cfg.host}:{cfg.port} ({cfg.security}): {exc}"
+                f"không kết nối được máy chủ thư {cfg.host}:{cfg.port} ({cfg.security}): {error_text(exc)}"
             ) from exc
         # imapclient sets imaplib's debug level to 5, which repr()s every literal eagerly:
         # 5-6x the CPU of a fetch, and message bodies in debug logs. Off.
@@ -159,11 +162,11 @@ class ImapMailbox:
         except LoginError as exc:
             self.close()
             raise MailboxLoginError(
-                f"{cfg.host} refused the login of {cfg.username} ({error_text(exc)}); check "
+                f"máy chủ {cfg.host} từ chối đăng nhập của {cfg.username} ({error_text(exc)}); "
                 + (
-                    "the OAuth2 refresh token"
+                    "kiểm tra refresh token OAuth2"
                     if cfg.auth == "xoauth2"
-                    else f"the password in ${cfg.password_env}"
+                    else f"kiểm tra mật khẩu trong biến môi trường {cfg.password_env}"
                 )
             ) from None
         except OAuthError as exc:  # a revoked refresh token is a refused login, for the digest
@@ -171,7 +174,7 @@ class ImapMailbox:
             raise MailboxLoginError(str(exc)) from exc
         except CONNECTION_ERRORS as exc:
             self.close()
-            raise MailboxError(f"IMAP session with {cfg.host} failed: {error_text(exc)}") from exc
+            raise MailboxError(f"phiên IMAP với {cfg.host} lỗi: {error_text(exc)}") from exc
         log.info("connected to %s as %s (gmail=%s)", cfg.host, cfg.username, self.is_gmail)
 
     def _login(self, client: IMAPClient) -> None:
@@ -179,8 +182,8 @@ class ImapMailbox:
         if cfg.auth != "xoauth2":
             if not cfg.password:
                 raise MailboxLoginError(
-                    f"no IMAP password: set the environment variable {cfg.password_env} "
-                    "(named by imap.password_env)"
+                    f"chưa có mật khẩu hộp thư: đặt biến môi trường {cfg.password_env} "
+                    "(tên ghi ở imap.password_env)"
                 )
             client.login(cfg.username, cfg.password)
             return
@@ -215,7 +218,7 @@ class ImapMailbox:
 
     def _client(self) -> IMAPClient:
         if self.client is None:
-            raise MailboxError("not connected to the IMAP server")
+            raise MailboxError("chưa kết nối máy chủ thư IMAP")
         return self.client
 
     # -- folder ----------------------------------------------------------------------------
@@ -235,8 +238,8 @@ class ImapMailbox:
             if isinstance(exc, IMAPClient.AbortError):
                 raise
             raise MailboxError(
-                f"cannot open folder {self.folder!r} on {self.cfg.host} ({error_text(exc)}): "
-                'check imap.folder (Gmail labels are folders, e.g. "INBOX" or "[Gmail]/All Mail")'
+                f"không mở được thư mục {self.folder!r} trên {self.cfg.host} ({error_text(exc)}): "
+                'kiểm tra imap.folder (nhãn Gmail là thư mục, ví dụ "INBOX" hay "[Gmail]/All Mail")'
             ) from exc
         self._selected_readonly = readonly
         uidvalidity = resp.get(b"UIDVALIDITY")
@@ -347,7 +350,7 @@ class ImapMailbox:
         """
         client = self._client()
         if not self.supports_idle:
-            raise MailboxError("the server does not offer IDLE")
+            raise MailboxError("máy chủ thư không hỗ trợ IDLE")
         if self._selected_readonly is None:  # a no-op poll used STATUS only: IDLE needs a folder
             self.open_folder()
         deadline = time.monotonic() + max(0.0, min(timeout, IDLE_RENEW_SECONDS))
@@ -364,25 +367,31 @@ class ImapMailbox:
                 responses = client.idle_check(timeout=wanted)
                 if not responses and time.monotonic() - began < wanted * 0.5:
                     # imapclient swallows EOF: the socket was readable yet said nothing.
-                    raise MailboxError(f"{self.cfg.host} closed the connection during IDLE")
+                    raise MailboxError(
+                        f"máy chủ {self.cfg.host} đóng kết nối khi đang chờ thư (IDLE)"
+                    )
                 for resp in responses:
                     if len(resp) >= 2 and resp[1] in (b"EXISTS", b"RECENT"):
                         changed = True
                     elif resp[:1] == (b"BYE",):
-                        raise MailboxError(f"{self.cfg.host} closed the connection during IDLE")
+                        raise MailboxError(
+                            f"máy chủ {self.cfg.host} đóng kết nối khi đang chờ thư (IDLE)"
+                        )
             client.idle_done()
             if b"UNSELECT" in self.capabilities:  # so the next poll can use STATUS (see _poll)
                 client.unselect_folder()
                 self._selected_readonly = None
         except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"IDLE on {self.cfg.host} failed: {error_text(exc)}") from exc
+            raise MailboxError(
+                f"chờ thư (IDLE) trên {self.cfg.host} lỗi: {error_text(exc)}"
+            ) from exc
         return changed
 
     def noop(self) -> None:
         try:
             self._client().noop()
         except CONNECTION_ERRORS as exc:
-            raise MailboxError(f"NOOP on {self.cfg.host} failed: {error_text(exc)}") from exc
+            raise MailboxError(f"lệnh NOOP trên {self.cfg.host} lỗi: {error_text(exc)}") from exc
 
 
 def _aware(value: Any) -> datetime:
@@ -402,7 +411,12 @@ def _keyword(label: str) -> str:
 
 
 def error_text(exc: BaseException) -> str:
+    """The server's words, readable: imapclient hands some over as bytes, or as the text of
+    bytes ("b'[AUTHENTICATIONFAILED] Invalid credentials'")."""
     msg = exc.args[0] if exc.args else exc
+    if isinstance(msg, str) and re.fullmatch(r"b(['\"]).*\1", msg, re.S):
+        with contextlib.suppress(ValueError, SyntaxError):
+            msg = ast.literal_eval(msg)
     if isinstance(msg, bytes):
         msg = msg.decode("utf-8", "replace")
     return str(msg) or type(exc).__name__

@@ -43,7 +43,7 @@ def post_form(url: str, form: Mapping[str, str], timeout: float) -> tuple[int, d
     except urllib.error.HTTPError as exc:
         return exc.code, _json(exc.read())
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise MailboxError(f"cannot reach the OAuth2 token endpoint {url}: {exc}") from exc
+        raise MailboxError(f"không kết nối được máy chủ cấp token OAuth2 {url}: {exc}") from exc
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -114,12 +114,14 @@ class TokenProvider:
         if status != 200 or not isinstance(token, str) or not token:
             error = str(body.get("error") or f"HTTP {status}")
             hint = (
-                "the refresh token was revoked or has expired: create a new one and put it in "
-                "the environment variable named by imap.token_env"
+                "refresh token đã bị thu hồi hoặc hết hạn: tạo token mới và đặt vào "
+                "biến môi trường do imap.token_env quy định"
                 if error == "invalid_grant"
-                else "check imap.client_id_env, imap.client_secret_env and imap.token_url"
+                else "kiểm tra imap.client_id_env, imap.client_secret_env và imap.token_url"
             )
-            raise OAuthError(f"OAuth2 token refresh at {self.token_url} failed ({error}): {hint}")
+            raise OAuthError(
+                f"làm mới token OAuth2 tại {self.token_url} không được ({error}): {hint}"
+            )
         try:
             lifetime = float(body.get("expires_in", 3600))
         except (TypeError, ValueError):
@@ -141,8 +143,8 @@ def token_provider(cfg: ImapConfig) -> TokenProvider | None:
         return None
     if not (cfg.refresh_token and cfg.client_id and cfg.client_secret):
         raise MailboxError(
-            'imap.auth = "xoauth2" needs a refresh token, client id and client secret: '
-            f"set the environment variables {cfg.token_env}, {cfg.client_id_env} and "
+            'imap.auth = "xoauth2" cần refresh token, client id và client secret: '
+            f"đặt các biến môi trường {cfg.token_env}, {cfg.client_id_env} và "
             f"{cfg.client_secret_env}"
         )
     return TokenProvider(

@@ -82,7 +82,7 @@ def poll(
     try:
         _poll(box, state, handler, progress, result)
     except CONNECTION_ERRORS as exc:
-        raise MailboxError(f"IMAP connection to {box.cfg.host} lost: {error_text(exc)}") from exc
+        raise MailboxError(f"mất kết nối IMAP với {box.cfg.host}: {error_text(exc)}") from exc
     finally:
         result.seconds = time.monotonic() - started
     return result

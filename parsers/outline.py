@@ -95,20 +95,18 @@ def load_outline(path: str | Path | None = None) -> OutlineSpec:
         with open(path or DEFAULT_PATH, "rb") as fh:
             raw = tomllib.load(fh)
     except OSError as exc:
-        raise ConfigError(f"cannot read the outline template: {exc.strerror}", path=where) from None
+        raise ConfigError(f"không đọc được mẫu đề cương: {exc.strerror}", path=where) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"the outline template is not valid TOML: {exc}", path=where) from None
+        raise ConfigError(f"mẫu đề cương không phải TOML hợp lệ: {exc}", path=where) from None
     secs: list[Section] = []
     for i, s in enumerate(raw.get("section", [])):
         if not isinstance(s, dict) or not s.get("id") or not s.get("title"):
-            raise ConfigError(
-                "a [[section]] needs an id and a title", key=f"section[{i}]", path=where
-            )
+            raise ConfigError("mỗi [[section]] cần có id và title", key=f"section[{i}]", path=where)
         if any(o.id == s["id"] for o in secs):
-            raise ConfigError("listed twice", key=f"section {s['id']}", path=where)
+            raise ConfigError("khai báo hai lần", key=f"section {s['id']}", path=where)
         if s.get("parent") and not any(o.id == s["parent"] for o in secs):
             raise ConfigError(
-                f"parent {s['parent']!r} is not a section listed above it",
+                f"parent {s['parent']!r} không phải mục được khai báo phía trên",
                 key=f"section {s['id']}",
                 path=where,
             )
@@ -125,7 +123,7 @@ def load_outline(path: str | Path | None = None) -> OutlineSpec:
             )
         )
     if not secs:
-        raise ConfigError("no [[section]]", key="section", path=where)
+        raise ConfigError("không có mục [[section]] nào", key="section", path=where)
     return OutlineSpec(tuple(secs))
 
 

@@ -34,7 +34,7 @@ class RunLock:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise AlreadyRunning(
-                f"another `cchc run` (pid {holder}) is already using this store ({self.path}); stop it first"
+                f"một tiến trình `cchc run` khác (pid {holder}) đang dùng kho dữ liệu này ({self.path}): dừng nó trước"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

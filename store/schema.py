@@ -176,8 +176,8 @@ def migrate(conn: sqlite3.Connection) -> int:
         (version,) = conn.execute("PRAGMA user_version").fetchone()
         if version > len(MIGRATIONS):
             raise StoreError(
-                f"the database is schema version {version}, newer than this program's "
-                f"{len(MIGRATIONS)}: upgrade cchc-inbox"
+                f"kho dữ liệu ở phiên bản cấu trúc {version}, mới hơn phiên bản {len(MIGRATIONS)} "
+                "của chương trình này: nâng cấp cchc-inbox"
             )
         if version == len(MIGRATIONS):
             return version

@@ -40,12 +40,12 @@ def test_due_dates_come_from_configuration() -> None:
 
 
 def test_a_bad_period_id_is_refused() -> None:
-    with pytest.raises(CchcError, match="not a period id"):
+    with pytest.raises(CchcError, match="không phải mã kỳ báo cáo"):
         parse_period("2025-Q5")
 
 
 def test_a_period_the_office_does_not_collect_is_refused() -> None:
-    with pytest.raises(CchcError, match="does not collect Q2"):
+    with pytest.raises(CchcError, match="không thu báo cáo loại Q2"):
         SEED.period("2025-Q2")
 
 

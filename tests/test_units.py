@@ -48,10 +48,13 @@ def test_xlsx_with_a_header_row(tmp_path: Path) -> None:
         ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "tinh"\n', "group"),
         (
             '[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\n[[unit]]\ncode = "a"\nname = "B"\ngroup = "xa"\n',
-            "twice",
+            "hai lần",
         ),
-        ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nsuccessor = "zz"\n', "successor"),
-        ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nactive_from = "mai"\n', "date"),
+        ('[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nsuccessor = "zz"\n', "kế thừa"),
+        (
+            '[[unit]]\ncode = "a"\nname = "A"\ngroup = "xa"\nactive_from = "mai"\n',
+            "không phải ngày",
+        ),
     ],
 )
 def test_a_bad_unit_list_is_refused_with_a_reason(tmp_path: Path, text: str, message: str) -> None:

@@ -28,11 +28,21 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 class CchcGroup(click.Group):
     """Turns expected errors into one line and exit code 2, never a traceback."""
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            ctx.fail(f"không có lệnh {args[0]!r}")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            click.echo(f"cchc: {usage_text(exc)}", err=True)
+            ctx.exit(2)
         except ConfigError as exc:
-            click.echo(f"cchc: lỗi cấu hình / configuration error: {exc}", err=True)
+            click.echo(f"cchc: lỗi cấu hình: {exc}", err=True)
             ctx.exit(2)
         except CchcError as exc:
             click.echo(f"cchc: {exc}", err=True)
@@ -52,6 +62,20 @@ class CchcGroup(click.Group):
                 err=True,
             )
             ctx.exit(2)
+
+
+def usage_text(exc: click.UsageError) -> str:
+    """Click's own usage errors, framed in Vietnamese (its words name the option at fault)."""
+    command = exc.ctx.command_path if exc.ctx else "cchc"
+    hint = f" (xem `{command} -h`)"
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return f"thiếu {exc.param.get_error_hint(exc.ctx)}{hint}"
+    if isinstance(exc, click.BadParameter):
+        names = exc.param.get_error_hint(exc.ctx) if exc.param is not None else exc.param_hint
+        return f"giá trị không hợp lệ cho {names or '?'}: {exc.message}"
+    if isinstance(exc, click.NoSuchOption):
+        return f"không có tùy chọn {exc.option_name}{hint}"
+    return f"dùng lệnh chưa đúng: {exc.message}{hint}"
 
 
 def config_option(func: F) -> F:
@@ -80,7 +104,7 @@ def open_app(config_path: str) -> App:
     return app
 
 
-def parse_moment(value: str | None, tz: ZoneInfo) -> datetime | None:
+def parse_moment(value: str | None, tz: ZoneInfo, option: str = "--at") -> datetime | None:
     """ISO 8601; a moment without an offset is office time; a bare date is its midnight."""
     if value is None:
         return None
@@ -88,7 +112,8 @@ def parse_moment(value: str | None, tz: ZoneInfo) -> datetime | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a time: use ISO 8601, e.g. 2025-02-18T00:00:00+07:00"
+            f"{value!r} không phải một thời điểm: viết theo ISO 8601, ví dụ 2025-02-18T00:00:00+07:00",
+            param_hint=option,
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 

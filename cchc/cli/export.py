@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cchc.cli.base import config_option, open_app
+from cchc.cli.base import CchcGroup, config_option, open_app
 
 
 def _output_option(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -24,7 +24,7 @@ def _output_option(suffix: str) -> Callable[[Callable[..., Any]], Callable[..., 
     )
 
 
-@click.group()
+@click.group(cls=CchcGroup)
 def export() -> None:
     """Files to send as they are: the province's tables, compliance evidence, the narrative.
 

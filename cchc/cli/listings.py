@@ -6,7 +6,15 @@ from __future__ import annotations
 import click
 
 from cchc.cli import tables
-from cchc.cli.base import config_option, exit_with, json_option, open_app, parse_moment, print_json
+from cchc.cli.base import (
+    CchcGroup,
+    config_option,
+    exit_with,
+    json_option,
+    open_app,
+    parse_moment,
+    print_json,
+)
 
 
 @click.command()
@@ -37,7 +45,7 @@ def messages(config_path: str, as_json: bool, since: str | None) -> None:
     Example: cchc messages --since 2025-01-01 --json
     """
     app = open_app(config_path)
-    data = app.messages(parse_moment(since, app.tz))
+    data = app.messages(parse_moment(since, app.tz, "--since"))
     if as_json:
         print_json(data)
     else:
@@ -61,7 +69,7 @@ def submissions(config_path: str, as_json: bool, period: str | None, unit: str |
         tables.print_submissions(data)
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=CchcGroup, invoke_without_command=True)
 @config_option
 @json_option
 @click.pass_context

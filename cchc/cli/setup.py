@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cchc.cli.base import config_option, open_app
+from cchc.cli.base import CchcGroup, config_option, open_app
 from cchc.core.errors import CchcError
 
 
@@ -30,7 +30,7 @@ def init(config_path: str, profile: str, force: bool) -> None:
 
     path = Path(config_path)
     if path.exists() and not force:
-        raise CchcError(f"{path} already exists (use --force to overwrite)")
+        raise CchcError(f"{path} đã có (thêm --force để ghi đè)")
     written = write_starter(path, profile)
     open_app(str(path))
     click.echo(f"Đã tạo theo mẫu {profile}: " + ", ".join(str(p) for p in written) + ".")
@@ -49,7 +49,7 @@ def profiles() -> None:
         click.echo(f"{p.name}\t{p.description}")
 
 
-@click.group()
+@click.group(cls=CchcGroup)
 def units() -> None:
     """The units that must report."""
 

@@ -44,7 +44,7 @@ class Calendar:
         rule = self.rules.get(period.kind)
         if rule is None:
             raise CchcError(
-                f"{period.id}: this office does not collect {period.kind} reports "
+                f"{period.id}: cơ quan không thu báo cáo loại {period.kind} "
                 f"(calendar.reports: {', '.join(self.cfg.reports)})"
             )
         return rule

@@ -277,17 +277,17 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            "configuration file not found; run `cchc init` to write one", path=str(path)
+            "không tìm thấy tệp cấu hình; chạy `cchc init` để tạo", path=str(path)
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+        raise ConfigError(f"tệp cấu hình không đúng cú pháp TOML: {exc}", path=str(path)) from None
     for name, value in raw.items():
         if name == "groups":
             continue
         if name not in _KNOWN:
-            raise ConfigError("unknown section", key=name, path=str(path))
+            raise ConfigError("mục không có trong cấu hình của cchc", key=name, path=str(path))
         if not isinstance(value, dict):
-            raise ConfigError("must be a table [section]", key=name, path=str(path))
+            raise ConfigError("phải là một bảng [mục]", key=name, path=str(path))
 
     def section(name: str) -> Section:
         return Section(raw.get(name, {}), name, path, _KNOWN[name])
@@ -327,7 +327,7 @@ def _office(o: Section) -> OfficeConfig:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise o.error("timezone", f"unknown time zone {tz!r}") from None
+        raise o.error("timezone", f"không biết múi giờ {tz!r}") from None
     name = o.text("name", "Phòng Nội vụ")
     issuer, place = _authority_of(name)
     return OfficeConfig(
@@ -381,7 +381,7 @@ def _imap(i: Section, env: dict[str, str]) -> ImapConfig:
         timeout_seconds=i.number("timeout_seconds", 60.0),
     )
     if imap.processed_label and imap.processed_folder:
-        raise i.error("processed_folder", "set processed_label or processed_folder, not both")
+        raise i.error("processed_folder", "chỉ đặt một trong processed_label hoặc processed_folder")
     return imap
 
 
@@ -404,19 +404,21 @@ def _smtp(m: Section, office: OfficeConfig, env: dict[str, str]) -> SmtpConfig:
 def _calendar(c: Section) -> CalendarConfig:
     annual = c.text("annual_due", "11-05")
     if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", annual):
-        raise c.error("annual_due", 'must be MM-DD, e.g. "11-05"')
+        raise c.error("annual_due", 'phải có dạng MM-DD, ví dụ "11-05"')
     reports = c.texts("reports") if "reports" in c.data else SEED_KINDS
     for report in reports:
         if report not in REPORT_NAMES:
-            raise c.error("reports", f"{report!r} is not a report kind ({', '.join(REPORT_NAMES)})")
+            raise c.error(
+                "reports", f"{report!r} không phải loại báo cáo ({', '.join(REPORT_NAMES)})"
+            )
     if not reports:
-        raise c.error("reports", "lists no report")
+        raise c.error("reports", "không có loại báo cáo nào")
     due = c.value("due", dict, {})
     for kind, rule in due.items():
         if kind not in REPORT_NAMES and kind not in MONTHS:
-            raise c.error(f"due.{kind}", f"{kind!r} is not a report kind")
+            raise c.error(f"due.{kind}", f"{kind!r} không phải loại báo cáo")
         if not isinstance(rule, str):
-            raise c.error(f"due.{kind}", 'must be a text such as "03-14 +2wd"')
+            raise c.error(f"due.{kind}", 'phải là chuỗi chữ, ví dụ "03-14 +2wd"')
     cal = CalendarConfig(
         quarter_due_month=c.integer("quarter_due_month", 2, 1, 3),
         quarter_due_day=c.integer("quarter_due_day", 18, 1, 28),
@@ -441,11 +443,11 @@ def _check_rules(cal: CalendarConfig, c: Section) -> None:
     """Every collected kind needs a well-formed rule (SPEC §9): stop naming the kind."""
     have = dict(cal.rules)
     for kind in cal.kinds:
-        name = "M" if kind in MONTHS and "M" in dict(cal.due) else kind
+        name = "M" if kind in MONTHS and "M" in cal.reports else kind
         if kind not in have:
             raise c.error(
                 f"due.{name}",
-                f"the {name} reports need a due rule, e.g. {name} = "
+                f"báo cáo loại {name} cần một quy tắc hạn, ví dụ {name} = "
                 + ('"next:05"' if kind in MONTHS else '"03-14 +2wd"'),
             )
         try:
@@ -459,15 +461,15 @@ def _groups(raw: object, path: Path) -> tuple[GroupConfig, ...]:
     if raw is None:
         return SEED_GROUPS
     if not isinstance(raw, list) or not all(isinstance(g, dict) for g in raw) or not raw:
-        raise ConfigError("must be a list of [[groups]] tables", key="groups", path=str(path))
+        raise ConfigError("phải là danh sách các bảng [[groups]]", key="groups", path=str(path))
     out: list[GroupConfig] = []
     for i, data in enumerate(raw):
         g = Section(data, f"groups[{i}]", path, _GROUP_KEYS)
         group_id = g.text("id", "").strip()
         if not group_id:
-            raise g.error("id", "is missing")
+            raise g.error("id", "còn thiếu")
         if any(o.id == group_id for o in out):
-            raise g.error("id", f"group {group_id!r} is listed twice")
+            raise g.error("id", f"nhóm {group_id!r} được khai hai lần")
         out.append(
             GroupConfig(
                 id=group_id,

@@ -11,11 +11,11 @@ from typing import Any
 from cchc.core.errors import ConfigError
 
 _KINDS = {
-    str: "a text",
-    int: "a whole number",
-    bool: "true or false",
-    float: "a number",
-    list: "a list",
+    str: "một chuỗi chữ",
+    int: "một số nguyên",
+    bool: "true hoặc false",
+    float: "một số",
+    list: "một danh sách",
 }
 
 
@@ -27,7 +27,9 @@ class Section:
         unknown = set(data) - known
         if unknown:
             key = sorted(unknown)[0]
-            raise ConfigError("unknown key", key=f"{name}.{key}", path=str(path))
+            raise ConfigError(
+                "khóa không có trong cấu hình của cchc", key=f"{name}.{key}", path=str(path)
+            )
 
     def error(self, key: str, msg: str) -> ConfigError:
         return ConfigError(msg, key=f"{self.name}.{key}", path=str(self.file))
@@ -37,16 +39,12 @@ class Section:
             return default
         value = self.data[key]
         if kind is int and isinstance(value, bool):
-            raise self.error(key, "must be a whole number")
+            raise self.error(key, "phải là một số nguyên")
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind):
-            want = (
-                _KINDS.get(kind, str(kind))
-                if isinstance(kind, type)
-                else "a value of the right type"
-            )
-            raise self.error(key, f"must be {want}")
+            want = _KINDS.get(kind, str(kind)) if isinstance(kind, type) else "giá trị đúng kiểu"
+            raise self.error(key, f"phải là {want}")
         return value
 
     def text(self, key: str, default: str) -> str:
@@ -65,19 +63,19 @@ class Section:
     def integer(self, key: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
         value = int(self.value(key, int, default))
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise self.error(key, f"must be between {lo} and {hi}")
+            raise self.error(key, f"phải trong khoảng {lo} đến {hi}")
         return value
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.text(key, default)
         if value not in choices:
-            raise self.error(key, f"must be one of {', '.join(choices)}")
+            raise self.error(key, f"phải là một trong: {', '.join(choices)}")
         return value
 
     def integers(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
         value = self.value(key, list, list(default))
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
-            raise self.error(key, "must be a list of whole numbers >= 0")
+            raise self.error(key, "phải là danh sách số nguyên >= 0")
         return tuple(value)
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -85,7 +83,7 @@ class Section:
         if isinstance(value, str):
             value = [value]
         if not all(isinstance(v, str) for v in value):
-            raise self.error(key, "must be a list of texts")
+            raise self.error(key, "phải là danh sách chuỗi chữ")
         return tuple(value)
 
     def dates(self, key: str) -> tuple[date, ...]:
@@ -98,13 +96,13 @@ class Section:
             try:
                 out.append(date.fromisoformat(str(item).strip()))
             except ValueError:
-                raise self.error(key, f"{item!r} is not a date YYYY-MM-DD") from None
+                raise self.error(key, f"{item!r} không phải ngày dạng YYYY-MM-DD") from None
         return tuple(out)
 
     def hhmm(self, key: str, default: str) -> str:
         value = self.text(key, default)
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise self.error(key, "must be a time HH:MM")
+            raise self.error(key, "phải là giờ dạng HH:MM")
         return value
 
     def path(self, key: str, default: str) -> Path:

@@ -58,5 +58,5 @@ def _networks(w: Section, key: str) -> tuple[str, ...]:
         try:
             out.append(str(ipaddress.ip_network(item.strip(), strict=False)))
         except ValueError:
-            raise w.error(key, f"{item!r} is not an IP address or network") from None
+            raise w.error(key, f"{item!r} không phải địa chỉ IP hay dải mạng") from None
     return tuple(out)

@@ -37,20 +37,20 @@ class DueRule:
         m = _RULE.match(text)
         if not m:
             raise ValueError(
-                f'{text!r} is not a due rule (use "MM-DD", "last:DD" or "next:DD", optionally '
-                'followed by " +Nwd", e.g. "03-14 +2wd")'
+                f'{text!r} không phải quy tắc hạn (dùng "MM-DD", "last:DD" hoặc "next:DD", có '
+                'thể thêm " +Nwd", ví dụ "03-14 +2wd")'
             )
         n = int(m["n"]) if m["n"] else 0
         if m["mm"]:
             month, day = int(m["mm"]), int(m["dd"])
             if kind in MONTHS:
-                raise ValueError(f'{text!r}: a monthly report takes "last:DD" or "next:DD"')
+                raise ValueError(f'{text!r}: báo cáo tháng dùng "last:DD" hoặc "next:DD"')
             if not 1 <= month <= 12 or not 1 <= day <= 31:
-                raise ValueError(f"{text!r}: no such month or day")
+                raise ValueError(f"{text!r}: không có tháng hay ngày này")
             return cls(text.strip(), month, day, None, n)
         day = int(m["rd"])
         if not 1 <= day <= 31:
-            raise ValueError(f"{text!r}: no such day")
+            raise ValueError(f"{text!r}: không có ngày này")
         return cls(text.strip(), None, day, m["rel"], n)
 
     def anchor(self, period: Period) -> date:

@@ -14,7 +14,7 @@ class ConfigError(CchcError):
         self.key = key
         self.path = path
         where = ", ".join(
-            p for p in (f"file {path}" if path else "", f"key {key}" if key else "") if p
+            p for p in (f"tệp {path}" if path else "", f"khóa {key}" if key else "") if p
         )
         super().__init__(f"{message} ({where})" if where else message)
 

@@ -55,7 +55,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.kind not in SPANS:
-            raise CchcError(f"not a period kind: {self.kind!r}")
+            raise CchcError(f"không phải loại kỳ báo cáo: {self.kind!r}")
 
     def _key(self) -> tuple[int, int, int]:
         return (self.year, *_kind_order(self.kind))
@@ -132,6 +132,6 @@ def parse_period(text: str) -> Period:
     match = _ID.match(text.strip())
     if not match:
         raise CchcError(
-            f"not a period id: {text!r} (use e.g. 2025-Q1, 2025-H1, 2025-Q3, 2025-Y, 2026-M03)"
+            f"không phải mã kỳ báo cáo: {text!r} (ví dụ 2025-Q1, 2025-H1, 2025-Q3, 2025-Y, 2026-M03)"
         )
     return Period(int(match.group(1)), match.group(2))

@@ -67,7 +67,7 @@ def _date(value: Any, where: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip()[:10])
     except ValueError:
-        raise UnitsError(f"{where}: not a date (YYYY-MM-DD): {value!r}") from None
+        raise UnitsError(f"{where}: không phải ngày (YYYY-MM-DD): {value!r}") from None
 
 
 def _list(value: Any) -> tuple[str, ...]:
@@ -83,13 +83,13 @@ def _unit(row: dict[str, Any], where: str, groups: Sequence[str]) -> Unit:
     name = nfc(str(row.get("name") or "").strip())
     group = str(row.get("group") or "").strip()
     if not code:
-        raise UnitsError(f"{where}: a unit without `code`")
+        raise UnitsError(f"{where}: một đơn vị không có `code`")
     if not name:
-        raise UnitsError(f"{where}: unit {code} has no `name`")
+        raise UnitsError(f"{where}: đơn vị {code} không có `name`")
     if group not in groups:
         raise UnitsError(
-            f"{where}: unit {code}: group {group!r} is not one of the office's groups "
-            f"({', '.join(groups)}; see [[groups]] in the configuration)"
+            f"{where}: đơn vị {code}: nhóm {group!r} không phải nhóm nào của cơ quan "
+            f"({', '.join(groups)}; xem [[groups]] trong tệp cấu hình)"
         )
     return Unit(
         code=code,
@@ -97,8 +97,8 @@ def _unit(row: dict[str, Any], where: str, groups: Sequence[str]) -> Unit:
         group=group,
         emails=_list(row.get("emails")),
         aliases=_list(row.get("aliases")),
-        active_from=_date(row.get("active_from"), f"{where}: unit {code} active_from"),
-        active_until=_date(row.get("active_until"), f"{where}: unit {code} active_until"),
+        active_from=_date(row.get("active_from"), f"{where}: đơn vị {code} active_from"),
+        active_until=_date(row.get("active_until"), f"{where}: đơn vị {code} active_until"),
         successor=(str(row.get("successor")).strip() or None) if row.get("successor") else None,
     )
 
@@ -107,10 +107,10 @@ def _rows_toml(path: Path) -> list[dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise UnitsError(f"{path}: not valid TOML: {exc}") from None
+        raise UnitsError(f"{path}: không đúng cú pháp TOML: {exc}") from None
     rows = data.get("unit")
     if not isinstance(rows, list):
-        raise UnitsError(f"{path}: no [[unit]] tables")
+        raise UnitsError(f"{path}: không có bảng [[unit]] nào")
     return rows
 
 
@@ -133,7 +133,7 @@ def _rows_xlsx(path: Path) -> list[dict[str, Any]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-        raise UnitsError(f"{path}: cannot read the workbook: {exc}") from None
+        raise UnitsError(f"{path}: không đọc được bảng tính: {exc}") from None
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     wb.close()
     if not rows:
@@ -149,7 +149,7 @@ def load_units(path: str | Path, groups: Sequence[str] = SEED_GROUPS) -> UnitLis
     units' too)."""
     path = Path(path)
     if not path.is_file():
-        raise UnitsError(f"{path}: file not found")
+        raise UnitsError(f"{path}: không tìm thấy tệp")
     suffix = path.suffix.lower()
     if suffix == ".toml":
         rows = _rows_toml(path)
@@ -158,24 +158,24 @@ def load_units(path: str | Path, groups: Sequence[str] = SEED_GROUPS) -> UnitLis
     elif suffix in (".xlsx", ".xlsm"):
         rows = _rows_xlsx(path)
     else:
-        raise UnitsError(f"{path}: use a .toml, .csv or .xlsx file")
-    units = [_unit(row, f"{path} (unit {i + 1})", groups) for i, row in enumerate(rows)]
+        raise UnitsError(f"{path}: hãy dùng tệp .toml, .csv hoặc .xlsx")
+    units = [_unit(row, f"{path} (đơn vị thứ {i + 1})", groups) for i, row in enumerate(rows)]
     seen: dict[str, Unit] = {}
     addresses: dict[str, str] = {}
     for u in units:
         if u.code in seen:
-            raise UnitsError(f"{path}: unit code {u.code} appears twice")
+            raise UnitsError(f"{path}: mã đơn vị {u.code} xuất hiện hai lần")
         seen[u.code] = u
         for e in u.emails:
             key = normalise_address(e)
             if key in addresses and addresses[key] != u.code:
-                raise UnitsError(
-                    f"{path}: address {e} belongs to both {addresses[key]} and {u.code}"
-                )
+                raise UnitsError(f"{path}: địa chỉ {e} thuộc cả {addresses[key]} và {u.code}")
             addresses[key] = u.code
     for u in units:
         if u.successor and u.successor not in seen:
-            raise UnitsError(f"{path}: unit {u.code}: successor {u.successor} is not a unit code")
+            raise UnitsError(
+                f"{path}: đơn vị {u.code}: đơn vị kế thừa {u.successor} không phải mã đơn vị nào"
+            )
         if u.active_from and u.active_until and u.active_until < u.active_from:
-            raise UnitsError(f"{path}: unit {u.code}: active_until is before active_from")
+            raise UnitsError(f"{path}: đơn vị {u.code}: active_until trước active_from")
     return UnitList(units)

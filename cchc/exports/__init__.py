@@ -132,11 +132,11 @@ def write_bytes(data: bytes, path: str | Path) -> Path:
     """Write an export (to a temporary name, then renamed: a reader never sees half a file)."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise CchcError(f"{path}: the folder {path.parent} does not exist")
+        raise CchcError(f"{path}: không có thư mục {path.parent}")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_bytes(data)
         tmp.replace(path)
     except OSError as exc:
-        raise CchcError(f"{path}: cannot write the file ({exc.strerror})") from None
+        raise CchcError(f"{path}: không ghi được tệp ({exc.strerror})") from None
     return path

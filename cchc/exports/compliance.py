@@ -38,9 +38,11 @@ def check_year(year: int | str) -> int:
     try:
         value = int(str(year).strip())
     except ValueError:
-        raise CchcError(f"not a year: {year!r} (use e.g. 2025)") from None
+        raise CchcError(f"{year!r} không phải một năm (ví dụ: 2025)") from None
     if not MIN_YEAR <= value <= MAX_YEAR:
-        raise CchcError(f"not a year: {year!r} (use a year between {MIN_YEAR} and {MAX_YEAR})")
+        raise CchcError(
+            f"{year!r} không phải một năm hợp lệ (chọn năm từ {MIN_YEAR} đến {MAX_YEAR})"
+        )
     return value
 
 

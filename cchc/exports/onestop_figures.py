@@ -190,7 +190,7 @@ def _sum_block(
     if chosen:
         if chosen not in names:
             raise CchcError(
-                f"export.district_unit: no unit {chosen!r} in the unit list ({ctx.config.path})"
+                f"export.district_unit: không có đơn vị {chosen!r} trong danh sách đơn vị ({ctx.config.path})"
             )
         content = contents.get(chosen)
         pooled = content.table_rows if content else []

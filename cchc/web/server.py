@@ -33,7 +33,7 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}", key="web.port"
+            f"không mở được cổng {host}:{port}: {exc.strerror or exc}", key="web.port"
         ) from None
     return sock
 

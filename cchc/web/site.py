@@ -32,8 +32,8 @@ def require_password(config: Config) -> str:
     """Never serve the store unauthenticated: no password, no page."""
     if not config.web.password:
         raise ConfigError(
-            f"no staff password: set the environment variable {config.web.password_env} "
-            "(named by web.password_env) before starting the web page",
+            f"chưa có mật khẩu cho cán bộ: đặt biến môi trường {config.web.password_env} "
+            "(tên do web.password_env quy định) trước khi mở trang web",
             key="web.password_env",
         )
     return config.web.password

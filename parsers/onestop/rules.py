@@ -51,16 +51,16 @@ _SIDE = re.compile(rf"^[+-]?\s*{_ONE}(?:\s*[+-]\s*{_ONE})*$")
 def _terms(text: str) -> Terms:
     """`a + 2 * b - c` → ((1, a), (2, b), (-1, c)); ValueError when it is not that."""
     if not _SIDE.match(text.strip()):
-        raise ValueError(f"{text.strip()!r} is not a sum of column keys")
+        raise ValueError(f"{text.strip()!r} không phải tổng các key cột")
     out = []
     for sign, body in re.findall(r"([+-]?)\s*([^+-]+)", text.strip()):
         m = _TERM.match(body.strip())
         if not m:
-            raise ValueError(f"{body.strip()!r} is not a column key (or N * key)")
+            raise ValueError(f"{body.strip()!r} không phải key cột (hay N * key)")
         coefficient = float(m.group(1) or 1) * (-1 if sign == "-" else 1)
         out.append((coefficient, m.group(2)))
     if not out:
-        raise ValueError("an empty side")
+        raise ValueError("một vế để trống")
     return tuple(out)
 
 
@@ -86,8 +86,8 @@ def parse_rule(text: str) -> Rule:
         )
     if rule.count("=") != 1:
         raise ValueError(
-            "not a rule this program knows: write a linear equation over column keys, "
-            'e.g. "received = received_online + received_direct" (optionally ", within 0.5")'
+            "chương trình không hiểu quy tắc này: viết một phương trình bậc nhất theo key cột, "
+            'ví dụ "received = received_online + received_direct" (có thể thêm ", within 0.5")'
         )
     left_text, right_text = rule.split("=")
     return Rule("equation", _terms(left_text), _terms(right_text), tolerance)

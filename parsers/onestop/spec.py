@@ -99,11 +99,11 @@ def _load(path: Path) -> OnestopSpec:
             raw = tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(
-            f"cannot read the one-stop template: {exc.strerror}", path=str(path)
+            f"không đọc được mẫu bảng một cửa: {exc.strerror}", path=str(path)
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"the one-stop template is not valid TOML: {exc}", path=str(path)
+            f"mẫu bảng một cửa không phải TOML hợp lệ: {exc}", path=str(path)
         ) from None
     try:
         columns = tuple(
@@ -119,9 +119,9 @@ def _load(path: Path) -> OnestopSpec:
         mechanism = {str(k): tuple(str(w) for w in v) for k, v in raw.get("mechanism", {}).items()}
         groups = tuple(GroupSpec(str(g["id"]), str(g["title"])) for g in raw.get("group", []))
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"malformed one-stop template ({exc!r})", path=str(path)) from exc
+        raise ConfigError(f"mẫu bảng một cửa sai cấu trúc ({exc!r})", path=str(path)) from exc
     if not any(c.key == UNIT for c in columns):
-        raise ConfigError(f"no column with key {UNIT!r}", key="column", path=str(path))
+        raise ConfigError(f"không có cột nào có key {UNIT!r}", key="column", path=str(path))
     keys = {c.key for c in columns}
     checks = tuple(_check(c, i, keys, path) for i, c in enumerate(raw.get("check", [])))
     return OnestopSpec(columns, mechanism, groups, checks)
@@ -130,22 +130,26 @@ def _load(path: Path) -> OnestopSpec:
 def _check(raw: object, index: int, keys: set[str], path: Path) -> CheckSpec:
     where = f"check[{index}]"
     if not isinstance(raw, dict) or "id" not in raw:
-        raise ConfigError("a [[check]] without an id", key=where, path=str(path))
+        raise ConfigError("một [[check]] thiếu id", key=where, path=str(path))
     check_id = str(raw["id"])
     where = f"check {check_id}"
     level = raw.get("level", "error")
     if level not in ("error", "warning", "info"):
         raise ConfigError(
-            f"level {level!r} (use error, warning or info)", key=where, path=str(path)
+            f"level {level!r} không hợp lệ (dùng error, warning hoặc info)",
+            key=where,
+            path=str(path),
         )
     rule_text = str(raw.get("rule", ""))
     try:
         parsed = parse_rule(rule_text)
     except ValueError as exc:
-        raise ConfigError(f"rule {rule_text!r}: {exc}", key=where, path=str(path)) from None
+        raise ConfigError(f"quy tắc {rule_text!r}: {exc}", key=where, path=str(path)) from None
     unknown = sorted(parsed.keys - keys)
     if unknown:
         raise ConfigError(
-            f"rule {rule_text!r} names no column {', '.join(unknown)}", key=where, path=str(path)
+            f"quy tắc {rule_text!r} nêu cột không có: {', '.join(unknown)}",
+            key=where,
+            path=str(path),
         )
     return CheckSpec(check_id, level, rule_text, parsed, str(raw.get("title", "")))

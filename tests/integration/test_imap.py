@@ -275,8 +275,10 @@ def test_a_25_mb_message_arrives_whole(dovecot: Dovecot, store: MailboxStateStor
 
 
 def test_wrong_password_is_a_login_error_naming_the_variable(dovecot: Dovecot) -> None:
-    with pytest.raises(MailboxLoginError, match="CCHC_IMAP_PASSWORD"):
+    with pytest.raises(MailboxLoginError, match="CCHC_IMAP_PASSWORD") as info:
         ImapMailbox(config(dovecot, password="sai")).connect()
+    assert "từ chối đăng nhập" in str(info.value)
+    assert "b'" not in str(info.value) and 'b"' not in str(info.value)
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])

@@ -85,7 +85,7 @@ def test_a_report_appended_under_cchc_run_is_acknowledged_within_ten_seconds(
             text=True,
             timeout=60,
         )
-        assert second.returncode == 2 and "already using this store" in second.stderr
+        assert second.returncode == 2 and "đang dùng kho dữ liệu này" in second.stderr
 
         raw = (CASE / "messages" / "012-xa-dak-hoa-q1.eml").read_bytes()
         dovecot.append("INBOX", [(raw, datetime.now(ICT))])
