@@ -164,7 +164,7 @@ def _read(
                 image.unlink()
     except TooSlow:
         return OcrResult("timeout", pages, reason=f"over {settings.timeout:g} s")
-    except _Failed as exc:
+    except (_Failed, OSError) as exc:  # OSError: the scratch disk (full, unwritable)
         log.warning("OCR failed: %s", exc)
         return OcrResult("failed", pages, reason=str(exc))
     return OcrResult("read", pages, tuple(texts))

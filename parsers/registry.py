@@ -396,6 +396,9 @@ def read_photos(
         result = read_images([p.data or b"" for p in ordered], ocr)
     except AttachmentError as exc:  # a page the registry could open and now cannot
         result = OcrResult("failed", len(ordered), reason=exc.message)
+    except Exception as exc:  # the boundary, as in parse_attachment: one mail never stops a run
+        log.warning("cannot read the photos %s", [p.filename for p in ordered], exc_info=True)
+        result = OcrResult("failed", len(ordered), reason=f"{type(exc).__name__}: {exc}")
     for page in ordered[1:]:
         page.scanned = True
     _from_scan(ordered[0], result, ocr, specs or default_specs(), [p.filename for p in ordered])

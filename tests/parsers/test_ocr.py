@@ -171,3 +171,15 @@ def test_a_photo_that_breaks_while_read_leaves_the_scan_unread() -> None:
     page.data = b"\x89PNG\r\n\x1a\nbroken"
     read_photos([page], ocr=OcrSettings())
     assert page.scanned and page.outline is None and scanned(page)["ocr"] == "failed"
+
+
+def test_a_scratch_disk_that_fails_leaves_the_scan_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN no usable temporary folder WHEN a scan is read THEN nothing raises: unread, said."""
+    import tempfile
+
+    program, _pids = slow_tesseract(tmp_path)  # answers --list-langs; never reached
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    pa = parse_attachment("scan.pdf", blank_scan(1), ocr=OcrSettings(tesseract=str(program)))
+    assert (pa.kind, pa.outline) == ("other", None) and scanned(pa)["ocr"] == "failed"
