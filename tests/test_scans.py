@@ -239,3 +239,26 @@ def test_the_parse_workers_get_the_ocr_settings_of_the_config(tmp_path: Path) ->
         )
     finally:
         app.close()
+
+
+def test_recheck_reads_scans_stored_before_ocr(tmp_path: Path, scan_set: ScanSet) -> None:
+    """GIVEN a scan stored by a version without OCR (no scanned facts: in review as unreadable)
+    WHEN `cchc recheck` runs with Tesseract THEN the scan is read: counted, unreviewed, with the
+    Word file's missing sections."""
+    app = open_app(tmp_path, 'tesseract = "/nonexistent/tesseract"')
+    try:
+        ingest(app, mail([("bao-cao-ky.pdf", scan_set.pdf, PDF)]))
+        facts = json.loads(app.db.execute("SELECT facts FROM messages").fetchone()[0])
+        del facts["scanned_reports"]
+        with app.db.conn:
+            app.db.execute("UPDATE messages SET facts = ?", [json.dumps(facts)])
+        app.refresh()
+        assert [r["reason"] for r in app.review()] == ["unparseable"]
+    finally:
+        app.close()
+    app = open_app(tmp_path)
+    try:
+        assert app.recheck() == 1
+        assert app.review() == [] and unit_status(app)["outline_missing"] == ["II.5", "V.2"]
+    finally:
+        app.close()
