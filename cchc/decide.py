@@ -106,8 +106,8 @@ def _review_reason(m: MessageInput, how: str | None) -> str | None:
         return None
     if how == "content":
         return "content_match"
-    if m.facts.readable_reports == 0:
-        return "unparseable"
+    if m.facts.readable_reports == 0 and m.facts.scanned_reports == 0:
+        return "unparseable"  # a scan is readable, whatever OCR made of it (SPEC §3)
     return None
 
 

@@ -27,6 +27,7 @@ from cchc.prepare import Prepared, PrepareSettings, prepare
 from cchc.workers import make_pool, worker_count
 from ingest.facts import Facts, match_json
 from ingest.match import match_unit, needle_table
+from parsers.ocr import OcrSettings
 from store import repo
 from store.archive import sha256
 
@@ -129,6 +130,13 @@ class Pipeline:
             kinds=self.ctx.calendar.kinds,
             outline=cfg.templates.outline,
             onestop=cfg.templates.onestop,
+            ocr=OcrSettings(
+                enabled=cfg.parse.ocr,
+                max_pages=cfg.parse.ocr_max_pages,
+                timeout=cfg.parse.ocr_timeout_seconds,
+                dpi=cfg.parse.ocr_dpi,
+                tesseract=cfg.parse.tesseract,
+            ),
         )
 
     def _known(self, raw: bytes, source: str) -> tuple[IngestResult | None, str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.auth import AuthResult, check_authentication
-from ingest.facts import Facts, compute_facts, flatten
+from ingest.facts import Facts, compute_facts, flatten, scan_pages
 from ingest.mime import RawAttachment, parse_message
 from parsers.model import Finding, ParsedAttachment
-from parsers.registry import Limits, load_specs, parse_attachment
+from parsers.registry import Limits, OcrSettings, load_specs, parse_attachment, read_photos
 from store import repo
 from store.archive import Archive, safe_name, sha256
 
@@ -31,6 +31,7 @@ class PrepareSettings:
     kinds: tuple[str, ...]  # the report kinds period wording is read for
     outline: Path | None = None  # the profile's templates (None: the seed's)
     onestop: Path | None = None
+    ocr: OcrSettings = OcrSettings()  # scans: `[parse] ocr`, `ocr_max_pages`, ...
 
 
 @dataclass
@@ -70,6 +71,7 @@ def _parse_all(
             content_type=raw_att.content_type,
             limits=limits,
             specs=specs,
+            ocr=settings.ocr,
         )
         parsed.data = raw_att.data
         if raw_att.container and not parsed.container:
@@ -85,6 +87,11 @@ def prepare(raw: bytes, settings: PrepareSettings, digest: str | None = None) ->
     archive.put_raw(raw, digest)
     msg = parse_message(raw)
     parsed = _parse_all(msg.attachments, settings)
+    read_photos(
+        scan_pages(msg, parsed),
+        ocr=settings.ocr,
+        specs=load_specs(settings.outline, settings.onestop),
+    )
     facts = compute_facts(msg, parsed, settings.kinds)
     facts.clues["from"] = msg.from_addr
     attachments = []

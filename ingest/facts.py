@@ -5,6 +5,10 @@ other messages (corrections, the overdue-period rule) are taken later, in arriva
 `cchc.decide`. The unit match is recomputed when the unit list or taught addresses change; the
 period wording is read for the office's report kinds (`period_kinds`) and read again from the
 stored texts (`period_texts`) when those kinds change, so a new profile needs no re-parse.
+
+Photos of pages (.jpg .jpeg .png .tif .tiff) are report files only in a mail about CCHC (SPEC
+§3): `scan_pages` picks the ones worth reading by OCR before the facts are taken, and a scan
+(those photos, or an image-only PDF) is a readable report whatever OCR made of it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cchc.core.periods import SEED_KINDS
-from cchc.core.text import fold_words
+from cchc.core.text import filename_words, fold_words
 from cchc.core.wording import detect_period
 from ingest.match import Clues, MatchResult
 from ingest.mime import MailMessage
@@ -34,6 +38,8 @@ REPORT_EXTENSIONS = (
     ".zip",
     ".rar",
 )
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+IMAGE_FORMATS = {"jpeg", "png", "tiff"}
 REPORT_FORMATS = {
     "docx",
     "docm",
@@ -61,6 +67,7 @@ class Facts:
     period_kinds: list[str] = field(default_factory=lambda: list(SEED_KINDS))
     report_attachments: int = 0
     readable_reports: int = 0  # attachments that parse as the outline or the one-stop table
+    scanned_reports: int = 0  # scans (image-only PDFs, photos of pages): readable, maybe unread
     about_cchc: bool = False
     mentions_report: bool = False
     unreachable: bool = False  # the MIME structure could not be walked: decided from headers
@@ -113,9 +120,36 @@ def flatten(parsed: Iterable[ParsedAttachment]) -> list[ParsedAttachment]:
     return out
 
 
-def is_report_file(att: ParsedAttachment) -> bool:
+def is_report_file(att: ParsedAttachment, *, about_cchc: bool = False) -> bool:
+    """A report attachment by its name or format; a photo or scan of pages only in a mail
+    about CCHC (or when OCR read it as the outline), and never a logo-sized picture."""
     name = att.filename.lower().rstrip()
-    return name.endswith(REPORT_EXTENSIONS) or (att.format or "") in REPORT_FORMATS
+    if name.endswith(REPORT_EXTENSIONS) or (att.format or "") in REPORT_FORMATS:
+        return True
+    if not is_image_file(att) or not (att.photo or att.kind == "unparseable"):
+        return False
+    return about_cchc or att.kind in ("outline", "onestop")
+
+
+def is_image_file(att: ParsedAttachment) -> bool:
+    name = att.filename.lower().rstrip()
+    return name.endswith(IMAGE_EXTENSIONS) or (att.format or "") in IMAGE_FORMATS
+
+
+def scan_pages(msg: MailMessage, parsed: Sequence[ParsedAttachment]) -> list[ParsedAttachment]:
+    """The photos of this mail to read by OCR as the pages of one scan: page-sized images, in
+    a mail that is about CCHC or speaks of a report (the photos may be what says "CCHC"), and
+    that has no narrative report already read from a text file (then the photos are pictures,
+    not the report). OCR costs seconds a page: a newsletter's pictures are never read."""
+    files = flatten(parsed)
+    pages = [a for a in files if a.photo and a.format in IMAGE_FORMATS and a.data]
+    if not pages or any(a.kind == "outline" for a in files):
+        return []
+    texts = [msg.subject, msg.body_text[:20000], *(filename_words(a.filename) for a in files)]
+    texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in files]
+    if any(_has(t, _CCHC) or _has(t, _REPORT_WORDS) for t in texts):
+        return pages
+    return []
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
@@ -127,7 +161,7 @@ def compute_facts(
     msg: MailMessage, parsed: list[ParsedAttachment], kinds: Sequence[str] = SEED_KINDS
 ) -> Facts:
     files = flatten(parsed)
-    report_files = [a for a in files if is_report_file(a)]
+    maybe = [a for a in files if is_report_file(a, about_cchc=True)]  # photos included
     clues = {
         "header_blocks": [a.header_block for a in files if a.header_block.strip()],
         "subject": msg.subject,
@@ -144,11 +178,13 @@ def compute_facts(
         "titles": [a.title for a in files if a.title],
     }
     facts = Facts(clues=clues)
+    texts = [msg.subject, *(a.filename.replace("_", " ") for a in files), msg.body_text[:20000]]
+    texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in maybe]
+    facts.about_cchc = any(_has(t, _CCHC) for t in texts)
+    report_files = [a for a in maybe if is_report_file(a, about_cchc=facts.about_cchc)]
     facts.report_attachments = len(report_files)
     facts.readable_reports = sum(1 for a in files if a.kind in ("outline", "onestop"))
-    texts = [msg.subject, *(a.filename.replace("_", " ") for a in files), msg.body_text[:20000]]
-    texts += [a.title + "\n" + a.header_block + "\n" + a.text[:50000] for a in report_files]
-    facts.about_cchc = any(_has(t, _CCHC) for t in texts)
+    facts.scanned_reports = sum(1 for a in report_files if a.scanned)
     facts.mentions_report = _has(msg.subject + "\n" + msg.body_text[:5000], _REPORT_WORDS)
     facts.unreachable = msg.body_unreadable
     facts.read_period(kinds)

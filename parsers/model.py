@@ -62,6 +62,9 @@ class ParsedAttachment:
     - `title`: the lines after "BÁO CÁO" at the top (the only period source inside a document).
     - `onestop`: data rows keyed by onestop.toml's keys plus `mechanism`; totals excluded.
     - `children`: files found inside an archive (.zip), each with `container` = this file's name.
+    - `scanned`: a scan — an image-only PDF, or a photo read as a page of one (SPEC §3): a
+      readable report whose text, if any, came from OCR; never `unparseable` for being one.
+    - `photo`: an image big enough to be a photographed or scanned page (not a logo).
     """
 
     filename: str
@@ -78,6 +81,8 @@ class ParsedAttachment:
     findings: list[Finding] = field(default_factory=list)
     children: list[ParsedAttachment] = field(default_factory=list)
     container: str | None = None
-    format: str | None = None  # detected format: docx, xlsx, xls, ods, pdf, zip, doc, ...
+    format: str | None = None  # detected format: docx, xlsx, xls, ods, pdf, zip, doc, jpeg, ...
+    scanned: bool = False
+    photo: bool = False
     # The bytes of a file found inside an archive (top-level attachments' bytes the caller has).
     data: bytes | None = field(default=None, repr=False)

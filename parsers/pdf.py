@@ -1,8 +1,9 @@
 """Text PDFs through pdfplumber: text per page and tables as grids, with a page cap.
 
-A PDF without a text layer is a scan: we say so (`attachment.scanned`, "bản scan, cần
-OCR") rather than guess. pdfplumber is pure Python and slow on big files, so it reads at
-most `Limits.pdf_max_pages` pages and checks the deadline between pages.
+A PDF without a text layer is a scan (`scanned`): the registry has it read by OCR
+(`parsers.ocr`), for which it needs the page count and the largest page. pdfplumber is pure
+Python and slow on big files, so it reads at most `Limits.pdf_max_pages` pages and checks the
+deadline between pages.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class PdfContent:
     tables: list[list[list[str]]] = field(default_factory=list)
     pages: int = 0
     pages_read: int = 0
+    largest_page: float = 0.0  # the largest page read, in square points
 
     @property
     def text(self) -> str:
@@ -50,6 +52,7 @@ def read_pdf(
             out.pages = len(pdf.pages)
             for page in pdf.pages[: limits.pdf_max_pages]:
                 deadline.check()
+                out.largest_page = max(out.largest_page, float(page.width * page.height))
                 text = page.extract_text() or ""
                 out.lines.extend(legacy.to_unicode(nfc(x)) for x in text.splitlines())
                 for table in page.extract_tables() or []:

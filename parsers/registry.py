@@ -3,9 +3,11 @@
 The format is decided by content — magic bytes and the zip's structure — with the file
 name's extension only as a tie-breaker: units rename files (".doc" that is really a .docx,
 "report.zip" that is a .docx) and hostile senders lie. Each format goes to a single-job
-reader (`docx`, `pdf`, `convert`, `archive`, and the spreadsheet half's `sheets`/`onestop`);
-this module only picks, classifies the result (outline / onestop / other) and turns every
-failure into `kind = "unparseable"` with a readable `error` and a stable finding code.
+reader (`docx`, `pdf`, `convert`, `archive`, `images`, and the spreadsheet half's
+`sheets`/`onestop`); this module only picks, classifies the result (outline / onestop / other)
+and turns every failure into `kind = "unparseable"` with a readable `error` and a stable
+finding code. Scans — image-only PDFs here, the photos of one mail through `read_photos` — are
+read by OCR (`ocr`, `scan`) into the same outline coverage, header block and title.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc.core.text import nfc
-from parsers import archive, convert, outline
+from parsers import archive, convert, images, outline, scan
 from parsers.docx import DocxContent, read_docx
 from parsers.guard import (
     AttachmentError,
@@ -31,9 +33,20 @@ from parsers.guard import (
     Unparseable,
 )
 from parsers.model import Finding, Kind, ParsedAttachment
+from parsers.ocr import OcrResult, OcrSettings, natural_key, read_images
+from parsers.ocr import read_pdf as read_scanned_pdf
 from parsers.onestop import OnestopParse, OnestopSpec, load_spec, parse_onestop
 
-__all__ = ["Limits", "Specs", "default_specs", "load_specs", "parse_attachment", "sniff"]
+__all__ = [
+    "Limits",
+    "OcrSettings",
+    "Specs",
+    "default_specs",
+    "load_specs",
+    "parse_attachment",
+    "read_photos",
+    "sniff",
+]
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
@@ -54,6 +67,8 @@ REPORT_EXTS = {
     "rar",
 }
 SHEETS = {"xlsx", "xlsm", "xls", "ods"}
+IMAGES = {"jpeg", "png", "tiff"}
+IMAGE_EXTS = {"jpg", "jpeg", "png", "tif", "tiff"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,7 @@ def _ext(filename: str) -> str:
 
 def sniff(data: bytes, filename: str = "") -> str:
     """The format by content: docx, docm, xlsx, xlsm, odt, ods, zip, doc, xls, encrypted,
-    pdf, rtf, rar, ole2, or the extension (tie-breaker) / "unknown"."""
+    pdf, rtf, rar, ole2, jpeg, png, tiff, or the extension (tie-breaker) / "unknown"."""
     ext = _ext(filename)
     if data[:2] == b"PK":
         try:
@@ -127,7 +142,7 @@ def sniff(data: bytes, filename: str = "") -> str:
         return "rtf"
     if data[:4] == b"Rar!":
         return "rar"
-    return ext or "unknown"
+    return images.sniff_image(data) or ext or "unknown"
 
 
 def parse_attachment(
@@ -137,14 +152,17 @@ def parse_attachment(
     content_type: str | None = None,
     limits: Limits | None = None,
     specs: Specs | None = None,
+    ocr: OcrSettings | None = None,
 ) -> ParsedAttachment:
     """Read one attachment. NEVER raises: every failure is `kind="unparseable"` + a finding.
 
     Expected failures (corrupt, encrypted, bombs, too large, too slow) carry their own
     finding code; anything else (a bug, a library choking on odd input) is logged with its
     traceback and reported as `attachment.unparseable`, so one bad file never stops a run.
+    An image-only PDF is read by OCR under `ocr`'s own limits (default: on, 30 pages, 300 s).
     """
-    return _parse(nfc(filename or "unnamed"), data, content_type, limits or Limits(), specs, 0)
+    name = nfc(filename or "unnamed")
+    return _parse(name, data, content_type, limits or Limits(), specs, ocr or OcrSettings(), 0)
 
 
 def _parse(
@@ -153,6 +171,7 @@ def _parse(
     content_type: str | None,
     limits: Limits,
     specs: Specs | None,
+    ocr: OcrSettings,
     depth: int,
 ) -> ParsedAttachment:
     pa = ParsedAttachment(
@@ -170,7 +189,7 @@ def _parse(
             )
         pa.format = sniff(data, filename)
         deadline = Deadline(limits.time_limit)
-        _dispatch(pa, data, limits, specs or default_specs(), depth, deadline)
+        _dispatch(pa, data, _Run(limits, specs or default_specs(), ocr, depth, deadline))
     except AttachmentError as exc:
         _fail(pa, exc.code, exc.message)
     except Exception as exc:  # the boundary: never raise past the registry
@@ -191,10 +210,20 @@ def _fail(pa: ParsedAttachment, code: str, message: str) -> None:
     pa.findings.append(Finding(code=code, level="error", message=message, attachment=pa.filename))
 
 
-def _dispatch(
-    pa: ParsedAttachment, data: bytes, limits: Limits, specs: Specs, depth: int, deadline: Deadline
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What every reader of one attachment (and of the files inside it) is given."""
+
+    limits: Limits
+    specs: Specs
+    ocr: OcrSettings
+    depth: int
+    deadline: Deadline
+
+
+def _dispatch(pa: ParsedAttachment, data: bytes, run: _Run) -> None:
     fmt = pa.format or "unknown"
+    limits, specs, deadline = run.limits, run.specs, run.deadline
     if fmt in ("docx", "docm"):
         _from_document(pa, read_docx(data, limits=limits, deadline=deadline), specs)
     elif fmt in SHEETS:
@@ -208,7 +237,7 @@ def _dispatch(
         converted = convert.to_docx(data, fmt, limits=limits, deadline=deadline)
         _from_document(pa, read_docx(converted, limits=limits, deadline=deadline), specs)
     elif fmt == "pdf":
-        _from_pdf(pa, data, limits, specs, deadline)
+        _from_pdf(pa, data, run)
     elif fmt == "encrypted":
         raise PasswordProtected(
             "Tệp có mật khẩu, không đọc được; đề nghị gửi lại bản không đặt mật khẩu / "
@@ -218,15 +247,17 @@ def _dispatch(
         pa.children = archive.read_zip(
             pa.filename,
             data,
-            lambda name, member, d: _parse(name, member, None, limits, specs, d),
+            lambda name, member, d: _parse(name, member, None, limits, specs, run.ocr, d),
             limits=limits,
-            depth=depth,
+            depth=run.depth,
             deadline=deadline,
         )
         pa.kind = "other"
     elif fmt == "rar":
         pa.kind = "other"
         pa.findings.append(archive.rar_finding(pa.filename))
+    elif fmt in IMAGES or _ext(pa.filename) in IMAGE_EXTS:
+        _from_image(pa, data)
     elif _ext(pa.filename) in REPORT_EXTS:
         # named like a report but the content is something else entirely
         raise Unparseable(
@@ -234,7 +265,21 @@ def _dispatch(
             f"the content is not a valid .{_ext(pa.filename)} file"
         )
     else:
-        pa.kind = "other"  # an image, a signature file...: readable, not a report
+        pa.kind = "other"  # a signature file, a calendar invitation...: readable, not a report
+
+
+def _from_image(pa: ParsedAttachment, data: bytes) -> None:
+    """Readable, not a report by itself: the photos of a mail about CCHC are read together as
+    one scan (`read_photos`), which the caller decides with the whole message in hand. An image
+    that cannot be opened is unreadable only when it is the size of a photo of a page: a broken
+    logo in a signature is nobody's concern. A decompression bomb is always refused."""
+    try:
+        pa.photo = images.image_info(data).is_page
+    except Unparseable:
+        if len(data) >= images.PAGE_MIN_BYTES:
+            raise
+        log.info("%s: an unreadable small picture, taken for a logo", pa.filename)
+    pa.kind = "other"
 
 
 def _onestop_parse(grids: list[Any], specs: Specs) -> OnestopParse | None:
@@ -289,23 +334,14 @@ def _from_document(pa: ParsedAttachment, doc: DocxContent, specs: Specs) -> None
     _classify(pa, lines, doc.text, doc.title, doc.tables, specs)
 
 
-def _from_pdf(
-    pa: ParsedAttachment, data: bytes, limits: Limits, specs: Specs, deadline: Deadline
-) -> None:
+def _from_pdf(pa: ParsedAttachment, data: bytes, run: _Run) -> None:
     from parsers.pdf import read_pdf
 
-    pdf = read_pdf(data, limits=limits, deadline=deadline)
+    pdf = read_pdf(data, limits=run.limits, deadline=run.deadline)
     if pdf.scanned:
-        pa.kind = "other"
-        pa.findings.append(
-            Finding(
-                code="attachment.scanned",
-                level="warning",
-                message="Tệp PDF là bản scan (không có chữ), cần OCR hoặc gửi bản Word / "
-                "scanned PDF without text",
-                attachment=pa.filename,
-            )
-        )
+        # OCR has its own time limit (`ocr_timeout_seconds`), not the attachment's.
+        result = read_scanned_pdf(data, pdf.pages, run.ocr, largest_page=pdf.largest_page)
+        _from_scan(pa, result, run.ocr, run.specs, [pa.filename])
         return
     lines = [outline.Line(x) for x in pdf.lines]
     title = ""
@@ -313,7 +349,7 @@ def _from_pdf(
         if x.strip().upper().startswith("BÁO CÁO"):
             title = "\n".join(y.strip() for y in pdf.lines[i + 1 : i + 3] if y.strip())
             break
-    _classify(pa, lines, pdf.text, title, pdf.tables, specs)
+    _classify(pa, lines, pdf.text, title, pdf.tables, run.specs)
     if pdf.pages > pdf.pages_read:
         pa.findings.append(
             Finding(
@@ -323,6 +359,49 @@ def _from_pdf(
                 attachment=pa.filename,
             )
         )
+
+
+def _from_scan(
+    pa: ParsedAttachment,
+    result: OcrResult,
+    settings: OcrSettings,
+    specs: Specs,
+    names: list[str],
+) -> None:
+    """A scan's OCR text read like a document's (outline, header block, title); never its
+    one-stop table. Unread (OCR off, not installed, too long, too slow): coverage unknown."""
+    pa.scanned = True
+    pa.kind = "other"
+    if result.status == "read":
+        text = scan.read_text(result.texts)
+        pa.header_block, pa.title = text.header_block, text.title
+        _classify(pa, [outline.Line(x) for x in text.lines], text.text, text.title, [], specs)
+    else:
+        log.info("scan %s not read by OCR: %s", pa.filename, result.reason or result.status)
+    pa.findings.insert(0, scan.scanned_finding(result, settings, names, pa.filename))
+
+
+def read_photos(
+    pages: list[ParsedAttachment], *, ocr: OcrSettings | None = None, specs: Specs | None = None
+) -> None:
+    """Read the photos of one mail (`photo` attachments, with their `data`) as the pages of one
+    scan, in file-name order. The result — text, coverage, header block, title and the
+    `attachment.scanned` finding — goes on the first page; every page is marked `scanned`.
+    Never raises: a page that cannot be read makes the whole scan unread."""
+    if not pages:
+        return
+    ocr = ocr or OcrSettings()
+    ordered = sorted(pages, key=lambda p: natural_key(p.filename))
+    try:
+        result = read_images([p.data or b"" for p in ordered], ocr)
+    except AttachmentError as exc:  # a page the registry could open and now cannot
+        result = OcrResult("failed", len(ordered), reason=exc.message)
+    except Exception as exc:  # the boundary, as in parse_attachment: one mail never stops a run
+        log.warning("cannot read the photos %s", [p.filename for p in ordered], exc_info=True)
+        result = OcrResult("failed", len(ordered), reason=f"{type(exc).__name__}: {exc}")
+    for page in ordered[1:]:
+        page.scanned = True
+    _from_scan(ordered[0], result, ocr, specs or default_specs(), [p.filename for p in ordered])
 
 
 def _from_sheets(pa: ParsedAttachment, data: bytes, fmt: str, specs: Specs, limits: Limits) -> None:

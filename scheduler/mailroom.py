@@ -31,6 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REMIND_KINDS = ("ack", "reminder", "escalation")
 # Findings worth telling the sender (the outline's missing sections are listed on their own).
 _TOLD_LEVELS = ("error", "warning")
+SCANNED = "attachment.scanned"
 
 
 def renderer_for(app: App) -> Renderer:
@@ -69,42 +70,56 @@ def ack_facts(app: App, at: datetime) -> list[AckFact]:
             continue
         assert period is not None and due_at is not None
         first_ts = store.first_report_ts(app.db, c["unit"], c["period"])
-        sub = None if c["queued"] else _submission(app, c)  # already queued: its words are written
-        outline_missing: tuple[tuple[str, str], ...] = ()
-        problems: tuple[dict[str, Any], ...] = ()
-        unreadable: tuple[str, ...] = ()
-        if sub is not None:
-            if sub["outline"]:
-                outline_missing = tuple((i, titles.get(i, "")) for i in sub["outline"]["missing"])
-            problems = tuple(
-                {
-                    "code": f["code"],
-                    "level": f["level"],
-                    "message": f["message"],
-                    "attachment": f["attachment"],
-                }
-                for f in sub["findings"]
-                if f["level"] in _TOLD_LEVELS and f["code"] != "outline.missing"
-            )
-            unreadable = tuple(
-                a["filename"] for a in sub["attachments"] if a["kind"] == "unparseable"
-            )
+        # already queued: its words are written
+        notes = {} if c["queued"] else _content_notes(app, c, titles)
         out.append(
             AckFact(
                 kind="correction" if c["first_ref"] is not None else "counted",
                 on_time=first_ts is not None and first_ts < due_at.timestamp(),
-                outline_missing=outline_missing,
-                problems=problems,
-                unreadable=unreadable,
+                **notes,
                 **common,
             )
         )
     return out
 
 
-def _submission(app: App, c: dict[str, Any]) -> dict[str, Any] | None:
+def _content_notes(app: App, c: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    """What the acknowledgement says about the content: missing sections, failed checks,
+    unreadable files, scans (read by OCR or not) and, for a scan, the one-stop table asked
+    for as .xlsx when the unit has not sent it for the period."""
+    subs = app.submissions(c["period"], c["unit"])
+    sub = _submission(app, c, subs)
+    if sub is None:
+        return {}
+    scans = [f for f in sub["findings"] if f["code"] == SCANNED]
+    received = datetime.fromisoformat(sub["received_at"])
+    table_sent = any(
+        s["onestop"] is not None and datetime.fromisoformat(s["received_at"]) <= received
+        for s in subs
+    )
+    return {
+        "outline_missing": tuple(
+            (i, titles.get(i, "")) for i in (sub["outline"] or {}).get("missing", ())
+        ),
+        "problems": tuple(
+            {k: f[k] for k in ("code", "level", "message", "attachment")}
+            for f in sub["findings"]
+            if f["level"] in _TOLD_LEVELS and f["code"] != "outline.missing"
+        ),
+        "unreadable": tuple(
+            a["filename"] for a in sub["attachments"] if a["kind"] == "unparseable"
+        ),
+        "scanned": tuple(
+            name for f in scans for name in (f.get("detail") or {}).get("files", [f["attachment"]])
+        ),
+        "scan_unread": any((f.get("detail") or {}).get("ocr") != "read" for f in scans),
+        "ask_table": bool(scans) and not table_sent,
+    }
+
+
+def _submission(app: App, c: dict[str, Any], subs: list[dict[str, Any]]) -> dict[str, Any] | None:
     received_iso = datetime.fromtimestamp(c["received_ts"], app.tz).isoformat()
-    for s in app.submissions(c["period"], c["unit"]):
+    for s in subs:
         if (c["message_id"] and s["message_id"] == c["message_id"]) or (
             not c["message_id"]
             and s["received_at"] == received_iso

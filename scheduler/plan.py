@@ -69,6 +69,9 @@ class AckFact:
         Mapping[str, Any], ...
     ] = ()  # findings worth telling (one-stop checks, unreadable files)
     unreadable: tuple[str, ...] = ()  # attachment file names that could not be read
+    scanned: tuple[str, ...] = ()  # scans (image-only PDFs, photos of pages) among the files
+    scan_unread: bool = False  # a scan OCR did not read: its outline coverage is unknown
+    ask_table: bool = False  # a scan and no one-stop table yet: ask for it as .xlsx
 
     @property
     def key(self) -> str:
@@ -314,6 +317,9 @@ def plan_acks(
                     "outline_missing": [{"id": i, "title": t} for i, t in f.outline_missing],
                     "problems": [dict(p) for p in f.problems],
                     "unreadable": list(f.unreadable),
+                    "scanned": list(f.scanned),
+                    "scan_unread": f.scan_unread,
+                    "ask_table": f.ask_table,
                 },
             )
         )

@@ -32,6 +32,8 @@ def test_secrets_come_only_from_the_named_environment_variable(tmp_path: Path) -
         ('[calendar]\nreminder_time = "8h"\n', "calendar.reminder_time"),
         ('[office]\ntimezone = "Mars/Base"\n', "office.timezone"),
         ("[imap]\npasword_env = 'X'\n", "imap.pasword_env"),
+        ("[parse]\nocr_dpi = 2400\n", "parse.ocr_dpi"),
+        ('[parse]\nocr = "yes"\n', "parse.ocr"),
     ],
 )
 def test_a_bad_key_is_named_with_the_file(tmp_path: Path, text: str, key: str) -> None:
@@ -40,6 +42,18 @@ def test_a_bad_key_is_named_with_the_file(tmp_path: Path, text: str, key: str) -
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert key in str(info.value) and str(path) in str(info.value)
+
+
+def test_ocr_settings_default_to_on_30_pages_300_seconds_300_dpi(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("", encoding="utf-8")
+    parse = load_config(tmp_path / "c.toml").parse
+    assert (parse.ocr, parse.ocr_max_pages, parse.ocr_timeout_seconds, parse.ocr_dpi) == (
+        True,
+        30,
+        300.0,
+        300,
+    )
+    assert parse.timeout_seconds == 60.0 and parse.tesseract == "tesseract"
 
 
 def test_cli_reports_a_bad_config_in_one_line_with_exit_code_2(tmp_path: Path) -> None:

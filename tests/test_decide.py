@@ -38,6 +38,7 @@ def report(
         period_year=year,
         report_attachments=int(kw.get("files", 1)),  # type: ignore[arg-type]
         readable_reports=int(kw.get("readable", 1)),  # type: ignore[arg-type]
+        scanned_reports=int(kw.get("scanned", 0)),  # type: ignore[arg-type]
         about_cchc=bool(kw.get("cchc", True)),
         mentions_report=True,
         match={"unit": unit, "how": kw.get("how", "address") if unit else None},
@@ -66,6 +67,12 @@ def test_a_spoof_is_quarantined_and_does_not_count() -> None:
 def test_unreadable_attachments_still_count_and_go_to_review() -> None:
     (v,) = decide([report(1, at(2024, 2, 1), readable=0)], UNITS, SEED)
     assert (v.disposition, v.reason, v.counts) == ("counted", "unparseable", True)
+
+
+def test_a_scan_counts_and_is_not_reviewed_for_being_one() -> None:
+    """SPEC §3: a signed scan is readable, whatever OCR made of it (nothing, if not installed)."""
+    (v,) = decide([report(1, at(2024, 2, 1), readable=0, scanned=1)], UNITS, SEED)
+    assert (v.disposition, v.reason, v.counts) == ("counted", None, True)
 
 
 def test_content_match_counts_and_goes_to_review_until_approved() -> None:

@@ -37,6 +37,9 @@ def ack_context(**kw: object) -> dict[str, object]:
         "outline_missing": [],
         "problems": [],
         "unreadable": [],
+        "scanned": [],
+        "scan_unread": False,
+        "ask_table": False,
     }
     ctx.update(kw)
     return ctx

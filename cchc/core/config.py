@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,8 +174,14 @@ class AckConfig:
 @dataclass(frozen=True)
 class ParseConfig:
     max_attachment_mb: float = 25.0
-    timeout_seconds: float = 60.0
+    timeout_seconds: float = 60.0  # reading one attachment; OCR has its own limit below
     workers: int = 0  # processes that parse attachments; 0 = one per core, 1 = none
+    # Scans (image-only PDFs, photos of pages) read by Tesseract's Vietnamese model:
+    ocr: bool = True
+    ocr_max_pages: int = 30  # a longer scan is not read (coverage unknown, never partial)
+    ocr_timeout_seconds: float = 300.0  # per scan, rasterising and reading every page
+    ocr_dpi: int = 300  # resolution PDF pages are rasterised at
+    tesseract: str = "tesseract"  # the Tesseract program: a name on PATH or a path
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,11 @@ class Config:
 
     def group(self, group_id: str) -> GroupConfig | None:
         return next((g for g in self.groups if g.id == group_id), None)
+
+
+def _keys(section: type) -> set[str]:
+    """A section's keys are its dataclass's fields, where the two are one to one."""
+    return {f.name for f in fields(section)}
 
 
 _KNOWN: dict[str, set[str]] = {
@@ -243,25 +254,10 @@ _KNOWN: dict[str, set[str]] = {
         "daily_limit",
         "timeout_seconds",
     },
-    "calendar": {
-        "quarter_due_month",
-        "quarter_due_day",
-        "annual_due",
-        "reminder_days",
-        "reminder_time",
-        "escalate_days",
-        "digest_time",
-        "overdue_window_days",
-        "reports",
-        "deadline",
-        "on_day_off",
-        "extra_days_off",
-        "extra_working_days",
-        "due",
-    },
+    "calendar": _keys(CalendarConfig),
     "ack": {"enabled"},
     "web": WEB_KEYS,
-    "parse": {"max_attachment_mb", "timeout_seconds", "workers"},
+    "parse": _keys(ParseConfig),
     "mail": {"templates"},
     "export": {"district_unit"},
     "templates": {"outline", "onestop"},
@@ -311,6 +307,11 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
             max_attachment_mb=p.number("max_attachment_mb", 25.0),
             timeout_seconds=p.number("timeout_seconds", 60.0),
             workers=p.integer("workers", 0, 0, 64),
+            ocr=p.flag("ocr", True),
+            ocr_max_pages=p.integer("ocr_max_pages", 30, 1, 1000),
+            ocr_timeout_seconds=p.number("ocr_timeout_seconds", 300.0),
+            ocr_dpi=p.integer("ocr_dpi", 300, 72, 600),
+            tesseract=p.text("tesseract", "tesseract"),
         ),
         mail_templates=section("mail").optional_path("templates"),
         export=ExportConfig(district_unit=section("export").optional_text("district_unit") or None),

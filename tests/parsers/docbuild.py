@@ -72,6 +72,7 @@ def report_docx(
     extra_tables: Sequence[list[list[str]]] = (),
     font: str | None = None,
     transform: Callable[[str], str] | None = None,
+    size: float = 13,
 ) -> bytes:
     """A CCHC report in the given numbering style, omitting `skip` and leaving `empty` bare."""
     skip, empty = set(skip), set(empty)
@@ -110,7 +111,7 @@ def report_docx(
     sig = d.add_table(rows=1, cols=2)
     sig.cell(0, 0).text = "Nơi nhận:\n- Phòng Nội vụ;\n- Lưu: VT."
     sig.cell(0, 1).text = "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH"
-    d.styles["Normal"].font.size = Pt(13)
+    d.styles["Normal"].font.size = Pt(size)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
