@@ -30,7 +30,8 @@ class App(Context):
             return  # `cchc rebuild` replays the units and decisions from the journal
         if config.units_file and not self.units:
             self.import_units(config.units_file)
-        self.pipeline.refresh_if_calendar_changed()
+        if not self.pipeline.refresh_if_calendar_changed():
+            self.pipeline.update()  # a change whose process stopped before deciding it
 
     def close(self) -> None:
         self.pipeline.close()
@@ -46,8 +47,13 @@ class App(Context):
     def ingest_many(self, items: list[Incoming]) -> list[IngestResult]:
         return self.pipeline.ingest_many(items)
 
-    def refresh(self) -> None:
-        self.pipeline.refresh()
+    def update(self) -> int:
+        """Decide again what changed since the last decisions (cheap when nothing did)."""
+        return self.pipeline.update()
+
+    def refresh(self) -> int:
+        """Take every decision again; how many verdicts changed (`cchc refresh`)."""
+        return self.pipeline.refresh()
 
     def recheck(self, progress: Callable[[int, int], None] | None = None) -> int:
         return self.pipeline.recheck(progress)
@@ -88,3 +94,6 @@ class App(Context):
 
     def review_count(self) -> int:
         return read.review_count(self.db)
+
+    def message_count(self) -> int:
+        return read.message_count(self.db)

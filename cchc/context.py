@@ -21,6 +21,7 @@ from parsers.registry import Specs, load_specs
 from store import repo
 from store.archive import Archive
 from store.journal import Journal
+from store.units import load_units
 
 
 class Context:
@@ -47,7 +48,7 @@ class Context:
     def units(self) -> list[Unit]:
         """The units in the store, in the unit file's order (abolished ones too)."""
         if self._units is None:
-            self._units = repo.load_units(self.db)
+            self._units = load_units(self.db)
         return self._units
 
     def unit_names(self) -> dict[str, str]:

@@ -51,7 +51,7 @@ def _period_for(
     return calendar.first_due_after(m.received)
 
 
-def _unit_of(m: MessageInput, units: Mapping[str, Unit]) -> tuple[Unit | None, str | None]:
+def unit_of(m: MessageInput, units: Mapping[str, Unit]) -> tuple[Unit | None, str | None]:
     """The unit the message is from (a staff assignment wins over the match) and how it was
     recognised; (None, None) when the match names no known unit."""
     match = m.facts.match or {}
@@ -112,17 +112,22 @@ def _review_reason(m: MessageInput, how: str | None) -> str | None:
 
 
 def decide(
-    messages: Iterable[MessageInput], units: Mapping[str, Unit], calendar: Calendar
+    messages: Iterable[MessageInput],
+    units: Mapping[str, Unit],
+    calendar: Calendar,
+    firsts: Mapping[tuple[str, str], int] | None = None,
 ) -> list[Verdict]:
     """Every message's verdict, taking them in arrival order (ties by row id). A message whose
-    period wording was read for other report kinds is read again for this calendar's."""
-    first_by_key: dict[tuple[str, str], int] = {}
+    period wording was read for other report kinds is read again for this calendar's.
+    `firsts`: the first counting message of each (unit, period) among earlier arrivals not
+    given here (an incremental update decides only what came after a change)."""
+    first_by_key: dict[tuple[str, str], int] = dict(firsts or {})
     out: list[Verdict] = []
     for m in sorted(messages, key=lambda m: (m.received, m.ref)):
         f = m.facts
         if tuple(f.period_kinds) != calendar.kinds:
             f.read_period(calendar.kinds)
-        unit, how = _unit_of(m, units)
+        unit, how = unit_of(m, units)
         is_report = _is_report(f)
         period = None
         if is_report or f.period_kind:

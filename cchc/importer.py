@@ -66,6 +66,6 @@ def import_paths(
             if progress:
                 progress(summary.read)
     finally:
-        app.refresh()
+        app.update()
     summary.review = app.review_count()
     return summary

@@ -92,7 +92,7 @@ def poll_once(
         result = poll(box, MailboxStateStore(app.db), store, progress=progress)
     finally:
         if statuses["new"] or statuses["duplicate"]:
-            app.refresh()
+            app.update()
     health.record(app.db, "check_ok", box.account)
     if result.missing:
         health.record(

@@ -2,15 +2,13 @@
 
 Flow per message (one way): raw bytes → `cchc.prepare` (MIME, parsers, facts; in worker
 processes) → `commit` (dedupe by Message-ID, match the unit, one transaction in `store.repo`).
-Then `refresh` takes the arrival-order decisions (`cchc.decide`) for the whole store and
-writes the verdicts. Messages are committed in the order they are given, each on its own.
+Then `update` decides again what the new messages made stale (`cchc.deciding`); `refresh`
+decides everything. Messages are committed in the order they are given, each on its own.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -21,12 +19,10 @@ from datetime import UTC, datetime
 
 from cchc.context import Context
 from cchc.core.errors import StoreError
-from cchc.core.verdicts import Verdict
-from cchc.decide import MessageInput, decide
+from cchc.deciding import Decider
+from cchc.matching import Matcher
 from cchc.prepare import Prepared, PrepareSettings, prepare
 from cchc.workers import make_pool, worker_count
-from ingest.facts import Facts, match_json
-from ingest.match import match_unit, needle_table
 from parsers.ocr import OcrSettings
 from store import repo
 from store.archive import sha256
@@ -34,7 +30,6 @@ from store.archive import sha256
 log = logging.getLogger(__name__)
 CUT = "cut short: the file ended inside this message"  # a problem, and a mark on the row
 RECHECK_CHUNK = 32  # messages read again side by side (bounds memory)
-DECIDED_WITH = "decided_with"  # meta key: the calendar fingerprint of the stored verdicts
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,8 @@ class Pipeline:
         self.ctx = ctx
         self.workers = worker_count(ctx.config.parse.workers)
         self._pool: Executor | None = None
-        self._matching: tuple[dict[str, str], list[tuple[str, str]]] | None = None
+        self.matcher = Matcher(ctx)
+        self.decider = Decider(ctx)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -220,8 +216,7 @@ class Pipeline:
             received, received_from = datetime.now(UTC), "import"
             problems.append("no Received: or Date: header: arrival time is the import time")
         received = received.astimezone(self.ctx.tz)
-        book, table = self.matching()
-        p.facts.match = match_json(match_unit(p.from_addr, p.facts.clue_object(), book, table))
+        p.facts.match = self.matcher.match(p.from_addr, p.facts.clue_object())
         return repo.NewMessage(
             raw_sha256=p.digest,
             message_id=p.message_id,
@@ -245,7 +240,6 @@ class Pipeline:
         report kinds (after `[templates]` changed), in the worker pool; then decide again.
         Returns how many messages were read; one whose raw bytes are missing is skipped."""
         stored = repo.stored_raw(self.ctx.db)
-        book, table = self.matching()
         done = 0
         for start in range(0, len(stored), RECHECK_CHUNK):
             chunk = []
@@ -256,8 +250,7 @@ class Pipeline:
                     log.error("message %s: raw bytes %s missing from the archive", ref, digest)
             prepared = self._prepare_all([(raw, digest) for _, raw, digest in chunk])
             for (ref, _raw, _digest), p in zip(chunk, prepared, strict=True):
-                clues = p.facts.clue_object()
-                p.facts.match = match_json(match_unit(p.from_addr, clues, book, table))
+                p.facts.match = self.matcher.match(p.from_addr, p.facts.clue_object())
                 repo.replace_content(self.ctx.db, ref, p.attachments, p.facts.to_json())
                 done += 1
             if progress:
@@ -265,65 +258,18 @@ class Pipeline:
         self.refresh()
         return done
 
-    # --- units and matching -------------------------------------------------------------------
+    # --- matches and decisions (cchc.matching, cchc.deciding) --------------------------------
 
-    def matching(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
-        """(address book, needle table) for `ingest.match.match_unit`, built once."""
-        if self._matching is None:
-            self._matching = (repo.address_book(self.ctx.db), needle_table(self.ctx.units))
-        return self._matching
+    def update(self) -> int:
+        """Decide again what the changes since the last decisions made stale."""
+        with self._writing():
+            return self.decider.update()
 
-    def units_changed(self) -> None:
-        """The units or the taught addresses changed: match every stored message again."""
-        self.ctx.forget_units()
-        self._matching = None
-        self.rematch()
-
-    def rematch(self) -> None:
-        book, table = self.matching()
-        updates = []
-        for ref, _ts, _auth, facts_json, _d, _u in repo.message_inputs(self.ctx.db):
-            facts = Facts.from_json(json.loads(facts_json))
-            new = match_json(
-                match_unit(facts.clues.get("from", ""), facts.clue_object(), book, table)
-            )
-            if new != facts.match:
-                facts.match = new
-                updates.append((ref, json.dumps(facts.to_json(), ensure_ascii=False)))
-        repo.update_facts(self.ctx.db, updates)
-
-    # --- decisions ----------------------------------------------------------------------------
-
-    def verdicts(self) -> list[Verdict]:
-        tz, kinds = self.ctx.tz, self.ctx.calendar.kinds
-        inputs = []
-        reread = []
-        for ref, ts, auth, facts_json, action, unit in repo.message_inputs(self.ctx.db):
-            facts = Facts.from_json(json.loads(facts_json))
-            if tuple(facts.period_kinds) != kinds:  # the profile's report kinds changed
-                facts.read_period(kinds)
-                reread.append((ref, json.dumps(facts.to_json(), ensure_ascii=False)))
-            received = datetime.fromtimestamp(ts, tz)
-            inputs.append(MessageInput(ref, received, auth, facts, action, unit))
-        repo.update_facts(self.ctx.db, reread)
-        units = {u.code: u for u in self.ctx.units}
-        return decide(inputs, units, self.ctx.calendar)
-
-    def refresh(self) -> None:
-        """Take every decision again, in arrival order, and store the verdicts."""
-        repo.replace_verdicts(self.ctx.db, self.verdicts())
-        repo.set_meta(self.ctx.db, DECIDED_WITH, self.calendar_fingerprint())
-
-    def calendar_fingerprint(self) -> str:
-        """What the verdicts depend on in the configuration: the reporting calendar."""
-        return hashlib.sha256(repr(self.ctx.config.calendar).encode()).hexdigest()
+    def refresh(self) -> int:
+        """Take every decision again (`cchc refresh`); how many verdicts changed."""
+        with self._writing():
+            return self.decider.refresh()
 
     def refresh_if_calendar_changed(self) -> bool:
-        """A changed calendar (report kinds, due rules, days off) takes effect at once: the
-        verdicts are decided again from the stored facts, nothing is parsed again."""
-        stored = repo.get_meta(self.ctx.db, DECIDED_WITH)
-        if stored == self.calendar_fingerprint():
-            return False
-        log.info("the reporting calendar changed since the last decisions: deciding again")
-        self.refresh()
-        return True
+        with self._writing():
+            return self.decider.refresh_if_calendar_changed()

@@ -14,6 +14,7 @@ from cchc.core.units import load_units
 from cchc.pipeline import Pipeline
 from store import read, repo
 from store.archive import sha256
+from store.units import sync_units, teach_address
 
 ACTIONS = ("assign", "approve", "reject")
 
@@ -26,10 +27,10 @@ def import_units(ctx: Context, pipeline: Pipeline, path: str | Path) -> int:
     digest = sha256(data)
     ctx.archive.put_file(data, Path(path).name, digest)
     ctx.journal.append("units", file=digest, name=Path(path).name)
-    n = repo.sync_units(ctx.db, units.units)
-    pipeline.units_changed()
-    pipeline.refresh()
-    return n
+    changes = sync_units(ctx.db, units.units)
+    pipeline.matcher.units_imported(changes)
+    pipeline.update()
+    return len(units.units)
 
 
 def find_message(ctx: Context, key: str) -> int:
@@ -69,11 +70,10 @@ def review_decide(
         ctx.journal.append("decision", raw=raw, action=action, unit=unit_code, who=who)
         repo.record_decision(ctx.db, ref, action, unit_code, who)
         address = read.sender_of(ctx.db, ref)
-        if address:
-            repo.teach_address(ctx.db, address, unit_code)
-            pipeline.units_changed()
+        if address and teach_address(ctx.db, address, unit_code):
+            pipeline.matcher.address_taught(address)
     else:
         ctx.journal.append("decision", raw=raw, action=action, unit=None, who=who)
         repo.record_decision(ctx.db, ref, action, None, who)
-    pipeline.refresh()
+    pipeline.update()
     return ref

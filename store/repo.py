@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from cchc.core.errors import StoreError
-from cchc.core.units import Unit, normalise_address
-from cchc.core.verdicts import Verdict
+from cchc.core.units import normalise_address
 from store.archive import Archive
 from store.schema import migrate
 
@@ -96,82 +95,23 @@ def _check_contents(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-# --- units --------------------------------------------------------------------------------
-
-
-def sync_units(db: sqlite_utils.Database, units: Iterable[Unit]) -> int:
-    """Replace the unit list; addresses from the file are replaced, taught ones are kept."""
-    units = list(units)
-    conn = db.conn
-    with conn:
-        conn.execute("DELETE FROM unit_addresses WHERE origin = 'units-file'")
-        for pos, u in enumerate(units):
-            conn.execute(
-                """INSERT INTO units (code, name, grp, aliases, active_from, active_until, successor, position)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(code) DO UPDATE SET name=excluded.name, grp=excluded.grp,
-                     aliases=excluded.aliases, active_from=excluded.active_from,
-                     active_until=excluded.active_until, successor=excluded.successor,
-                     position=excluded.position""",
-                (
-                    u.code,
-                    u.name,
-                    u.group,
-                    json.dumps(list(u.aliases), ensure_ascii=False),
-                    u.active_from.isoformat() if u.active_from else None,
-                    u.active_until.isoformat() if u.active_until else None,
-                    u.successor,
-                    pos,
-                ),
-            )
-            for e in u.emails:
-                conn.execute(
-                    "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'units-file', ?)",
-                    (normalise_address(e), u.code, now_iso()),
-                )
-        # Units no longer in the file stay (history must stay readable) but lose file addresses.
-    return len(units)
-
-
-def load_units(db: sqlite_utils.Database) -> list[Unit]:
-    emails: dict[str, list[str]] = {}
-    for address, code in db.conn.execute(
-        "SELECT address, unit_code FROM unit_addresses ORDER BY address"
-    ):
-        emails.setdefault(code, []).append(address)
-    out = []
-    for row in db.conn.execute(
-        "SELECT code, name, grp, aliases, active_from, active_until, successor FROM units ORDER BY position, code"
-    ):
-        code, name, grp, aliases, af, au, succ = row
-        out.append(
-            Unit(
-                code=code,
-                name=name,
-                group=grp,
-                emails=tuple(emails.get(code, [])),
-                aliases=tuple(json.loads(aliases)),
-                active_from=date.fromisoformat(af) if af else None,
-                active_until=date.fromisoformat(au) if au else None,
-                successor=succ,
-            )
-        )
-    return out
-
-
-def address_book(db: sqlite_utils.Database) -> dict[str, str]:
-    return dict(db.conn.execute("SELECT address, unit_code FROM unit_addresses"))
-
-
-def teach_address(db: sqlite_utils.Database, address: str, unit_code: str) -> None:
-    with db.conn:
-        db.conn.execute(
-            "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'taught', ?)",
-            (normalise_address(address), unit_code, now_iso()),
-        )
-
-
 # --- messages -----------------------------------------------------------------------------
+
+
+def sender_key(from_addr: str | None) -> str | None:
+    """The From address as the address book knows it (indexed: one sender's messages)."""
+    return normalise_address(from_addr) if from_addr else None
+
+
+def match_how(facts: dict[str, Any]) -> str | None:
+    """How the stored match was made (indexed: the content-matched and unmatched messages)."""
+    how = (facts.get("match") or {}).get("how")
+    return str(how) if how else None
+
+
+def mark_stale(conn: sqlite3.Connection, refs: Iterable[int]) -> None:
+    """These messages' verdicts must be taken again (inside the change's own transaction)."""
+    conn.executemany("INSERT OR IGNORE INTO stale_messages (ref) VALUES (?)", [(r,) for r in refs])
 
 
 @dataclass
@@ -244,13 +184,16 @@ def store_message(
         created = now_iso()
         try:
             cur = conn.execute(
-                """INSERT INTO messages (raw_sha256, message_id, from_addr, from_name, subject, date_header,
-                   received_at, received_ts, received_from, body_text, size, auth, auth_detail, problems,
-                   facts, first_source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                """INSERT INTO messages (raw_sha256, message_id, from_addr, sender, match_how,
+                   from_name, subject, date_header, received_at, received_ts, received_from,
+                   body_text, size, auth, auth_detail, problems, facts, first_source, created_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (
                     msg.raw_sha256,
                     msg.message_id,
                     msg.from_addr,
+                    sender_key(msg.from_addr),
+                    match_how(msg.facts),
                     msg.from_name,
                     msg.subject,
                     msg.date_header,
@@ -276,6 +219,7 @@ def store_message(
             ref, new = existing, False
         if new:
             _insert_attachments(conn, ref, attachments)
+            mark_stale(conn, [ref])
         conn.execute(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
             (source, ref, msg.raw_sha256, created),
@@ -355,12 +299,14 @@ def replace_message(
     conn = db.conn
     with conn:
         conn.execute(
-            """UPDATE messages SET raw_sha256 = ?, from_addr = ?, from_name = ?, subject = ?,
-               date_header = ?, body_text = ?, size = ?, auth = ?, auth_detail = ?, problems = ?,
-               facts = ? WHERE id = ?""",
+            """UPDATE messages SET raw_sha256 = ?, from_addr = ?, sender = ?, match_how = ?,
+               from_name = ?, subject = ?, date_header = ?, body_text = ?, size = ?, auth = ?,
+               auth_detail = ?, problems = ?, facts = ? WHERE id = ?""",
             (
                 msg.raw_sha256,
                 msg.from_addr,
+                sender_key(msg.from_addr),
+                match_how(msg.facts),
                 msg.from_name,
                 msg.subject,
                 msg.date_header,
@@ -380,6 +326,7 @@ def replace_message(
             "INSERT OR IGNORE INTO sightings (source, message_ref, raw_sha256, seen_at) VALUES (?,?,?,?)",
             (source, ref, msg.raw_sha256, now_iso()),
         )
+        mark_stale(conn, [ref])
 
 
 def stored_raw(db: sqlite_utils.Database) -> list[tuple[int, str]]:
@@ -404,49 +351,10 @@ def replace_content(
         conn.execute("DELETE FROM attachments WHERE message_ref = ?", (ref,))
         _insert_attachments(conn, ref, attachments)
         conn.execute(
-            "UPDATE messages SET facts = ? WHERE id = ?",
-            (json.dumps(facts, ensure_ascii=False), ref),
+            "UPDATE messages SET facts = ?, match_how = ? WHERE id = ?",
+            (json.dumps(facts, ensure_ascii=False), match_how(facts), ref),
         )
-
-
-def message_inputs(
-    db: sqlite_utils.Database,
-) -> Iterator[tuple[int, float, str, str, str | None, str | None]]:
-    """(id, received_ts, auth, facts json, decision action, decision unit) for the decider."""
-    yield from db.conn.execute(
-        """SELECT m.id, m.received_ts, m.auth, m.facts, d.action, d.unit_code
-           FROM messages m LEFT JOIN review_decisions d ON d.id = (
-               SELECT id FROM review_decisions WHERE message_ref = m.id ORDER BY id DESC LIMIT 1)"""
-    )
-
-
-def update_facts(db: sqlite_utils.Database, updates: Iterable[tuple[int, str]]) -> None:
-    with db.conn:
-        db.conn.executemany(
-            "UPDATE messages SET facts = ? WHERE id = ?", [(f, ref) for ref, f in updates]
-        )
-
-
-def replace_verdicts(db: sqlite_utils.Database, verdicts: Iterable[Verdict]) -> None:
-    """The decisions are derived data: replaced whole, in one transaction."""
-    with db.conn:
-        db.conn.execute("DELETE FROM verdicts")
-        db.conn.executemany(
-            "INSERT INTO verdicts (message_ref, disposition, reason, unit, period, match, counts, first_ref) VALUES (?,?,?,?,?,?,?,?)",
-            [
-                (
-                    v.ref,
-                    v.disposition,
-                    v.reason,
-                    v.unit,
-                    v.period,
-                    v.match,
-                    int(v.counts),
-                    v.first_ref,
-                )
-                for v in verdicts
-            ],
-        )
+        mark_stale(conn, [ref])
 
 
 def record_decision(
@@ -457,6 +365,7 @@ def record_decision(
             "INSERT INTO review_decisions (message_ref, action, unit_code, decided_by, decided_at) VALUES (?,?,?,?,?)",
             (ref, action, unit, who, now_iso()),
         )
+        mark_stale(db.conn, [ref])
 
 
 def get_meta(db: sqlite_utils.Database, key: str) -> str | None:

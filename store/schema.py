@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from cchc.core.errors import StoreError
+from cchc.core.units import normalise_address
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -163,6 +164,22 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 3: the cost of a change follows the change (issue 15): the messages of one sender and
+    # the ones matched by content are found by index when addresses or unit names change, and
+    # what a change made stale is recorded with the change, so the next update re-decides
+    # exactly that (in this process or, after a crash, the next one)
+    """
+    ALTER TABLE messages ADD COLUMN sender TEXT;      -- the From address, normalised
+    ALTER TABLE messages ADD COLUMN match_how TEXT;   -- 'address' | 'content' | NULL (unmatched)
+    UPDATE messages SET sender = cchc_normalise_address(from_addr),
+                        match_how = json_extract(facts, '$.match.how');
+    CREATE INDEX messages_sender ON messages(sender);
+    CREATE INDEX messages_match_how ON messages(match_how);
+    CREATE INDEX verdicts_unit ON verdicts(unit, disposition);
+    CREATE INDEX review_decisions_message ON review_decisions(message_ref, id);
+    CREATE TABLE stale_messages (ref INTEGER PRIMARY KEY);  -- their verdicts must be taken again
+    CREATE TABLE stale_units (code TEXT PRIMARY KEY);       -- every verdict of these units too
+    """,
 ]
 
 
@@ -172,6 +189,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     Each step runs under BEGIN IMMEDIATE and re-reads the version inside the transaction, so
     several processes or threads opening a fresh store at once apply each migration once.
     """
+    conn.create_function("cchc_normalise_address", 1, _normalise, deterministic=True)
     while True:
         (version,) = conn.execute("PRAGMA user_version").fetchone()
         if version > len(MIGRATIONS):
@@ -194,6 +212,10 @@ def migrate(conn: sqlite3.Connection) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _normalise(address: str | None) -> str | None:
+    return normalise_address(address) if address else None
 
 
 def _statements(script: str) -> list[str]:

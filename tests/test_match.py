@@ -87,3 +87,49 @@ def test_no_clue_at_all_is_unmatched() -> None:
         match_unit("stranger@gmail.com", Clues(subject="Em gửi báo cáo ạ"), BOOK, TABLE).unit
         is None
     )
+
+
+def _substring_best(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """The plain definition the word index must agree with: the longest unit name contained
+    (as whole words) in the folded text; two units tied are ambiguous."""
+    from cchc.core.text import fold_words
+
+    haystack = fold_words(text)
+    found = [(len(n), code) for n, code in TABLE.pairs if n in haystack]
+    if not found:
+        return None, ()
+    longest = max(size for size, _ in found)
+    best = sorted({code for size, code in found if size == longest})
+    return (best[0], ()) if len(best) == 1 else (None, tuple(best))
+
+
+_WORDS = [
+    "UBND",
+    "xã",
+    "Thuận",
+    "Hà",
+    "Hạnh",
+    "Phòng",
+    "Nội",
+    "vụ",
+    "Tư",
+    "pháp",
+    "Đắk",
+    "Hòa",
+    "Môl",
+    "Nâm",
+    "N'Jang",
+    "báo",
+    "cáo",
+    ",",
+    "-",
+    "\n",
+    "ủy ban nhân dân",
+]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=30).map(" ".join))
+def test_the_word_index_finds_what_a_substring_search_finds(text: str) -> None:
+    from ingest.match import _best_in
+
+    assert _best_in(text, TABLE) == (_substring_best(text) if text.strip() else (None, ()))

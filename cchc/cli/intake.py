@@ -75,3 +75,19 @@ def recheck(config_path: str, quiet: bool) -> None:
     click.echo(
         f"Đã đọc lại {n} thư theo mẫu báo cáo hiện hành; {app.review_count()} thư cần xem xét."
     )
+
+
+@click.command()
+@config_option
+def refresh(config_path: str) -> None:
+    """Take every decision again from the stored messages, matches and staff decisions.
+
+    Not needed in daily work: each change (new mail, a review decision, a unit import)
+    decides again what it touched. Use it to check that nothing was missed: it prints how many
+    verdicts it changed (normally 0). Nothing is parsed again, lost or mailed.
+
+    Example: cchc refresh
+    """
+    app = open_app(config_path)
+    changed = app.refresh()
+    click.echo(f"Đã xét lại toàn bộ {app.message_count()} thư; {changed} kết luận thay đổi.")

@@ -14,6 +14,7 @@ COMMANDS: list[click.Command] = [
     intake.import_,
     intake.ingest,
     intake.recheck,
+    intake.refresh,
     listings.status,
     listings.messages,
     listings.submissions,
