@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from casedata import CASE  # noqa: E402
+from casedata import CASE, PROVINCE, province_config  # noqa: E402
 from smtp_sink import smtp_sink  # noqa: E402, F401 - the fixture, for every test
 
 from cchc.app import App  # noqa: E402
@@ -42,5 +42,16 @@ def case_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     folder = tmp_path_factory.mktemp("case")
     application = App(load_config(write_config(folder)))
     import_paths(application, [CASE / "messages"])
+    yield application
+    application.close()
+
+
+@pytest.fixture(scope="session")
+def province_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The province-2026 case imported once under its profile; tests must not change it."""
+    from cchc.importer import import_paths
+
+    application = App(load_config(province_config(tmp_path_factory.mktemp("province"))))
+    import_paths(application, [PROVINCE / "messages"])
     yield application
     application.close()
