@@ -7,7 +7,8 @@
 - `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx).
 
 How they print: `style` and `measure` (cells, fonts, row heights), `sheet` and `document` (the
-Nghị định 30/2020 head and foot in a worksheet and in Word, words from `letterhead`).
+Nghị định 30/2020 head and foot in a worksheet and in Word, words from `letterhead`); `output`
+picks the file format from the output's name (.pdf through LibreOffice).
 
 This module holds what they share: which report's content counts for each unit (SPEC §3:
 the latest outline report and the latest one-stop table among counting messages), and the

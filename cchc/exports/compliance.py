@@ -26,10 +26,11 @@ from cchc.context import Context
 from cchc.core import labels
 from cchc.core.errors import CchcError
 from cchc.core.periods import Period
-from cchc.exports import deadline_text, fmt_time, write_bytes
+from cchc.exports import deadline_text, fmt_time
 from cchc.exports import sheet as doc
 from cchc.exports import style as st
 from cchc.exports.evidence import EVIDENCE_SHEET, evidence_sheet
+from cchc.exports.output import save
 
 SUB_COLUMNS = ("Tình trạng", "Thời điểm nhận", "Số lần bổ sung")
 SUB_WIDTHS = (11.0, 15.5, 7.0)
@@ -250,4 +251,5 @@ def build_compliance_xlsx(ctx: Context, year: int, at: datetime | None = None) -
 
 
 def write_compliance(ctx: Context, year: int, path: str | Path, at: datetime | None = None) -> Path:
-    return write_bytes(build_compliance_xlsx(ctx, year, at), path)
+    """Write the workbook to `path` (.xlsx, or .pdf through LibreOffice)."""
+    return save(build_compliance_xlsx(ctx, year, at), "xlsx", path)

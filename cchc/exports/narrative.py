@@ -27,8 +27,9 @@ from cchc import views
 from cchc.context import Context
 from cchc.core import labels
 from cchc.core.periods import Period
-from cchc.exports import UnitContent, fmt_time, unit_contents, write_bytes
+from cchc.exports import UnitContent, fmt_time, unit_contents
 from cchc.exports import document as dx
+from cchc.exports.output import save
 from parsers.outline import OutlineSpec, Section
 
 if TYPE_CHECKING:
@@ -176,4 +177,4 @@ def build_narrative_docx(ctx: Context, period_id: str, at: datetime | None = Non
 def write_narrative(
     ctx: Context, period_id: str, path: str | Path, at: datetime | None = None
 ) -> Path:
-    return write_bytes(build_narrative_docx(ctx, period_id, at), path)
+    return save(build_narrative_docx(ctx, period_id, at), "docx", path)

@@ -33,7 +33,7 @@ from typing import Any
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc.context import Context
-from cchc.exports import fmt_time, write_bytes
+from cchc.exports import fmt_time
 from cchc.exports import sheet as doc
 from cchc.exports import style as st
 from cchc.exports.onestop_figures import (
@@ -47,6 +47,7 @@ from cchc.exports.onestop_figures import (
     collect,
     detail_sheet_name,
 )
+from cchc.exports.output import save
 from parsers.onestop import OnestopSpec
 
 __all__ = ["NOT_REPORTED", "NO_TABLE", "build_onestop_xlsx", "collect", "write_onestop"]
@@ -291,5 +292,5 @@ def write_onestop(
 ) -> OnestopExport:
     """Write the table to `path`; returns the figures (for the command's summary)."""
     data = collect(ctx, ctx.period(period_id), at)
-    write_bytes(workbook_bytes(ctx, data), path)
+    save(workbook_bytes(ctx, data), "xlsx", path)
     return data
