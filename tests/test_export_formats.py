@@ -17,6 +17,7 @@ COMMANDS = {
     "onestop": ["--period", "2024-Q1"],
     "compliance": ["--year", "2024"],
     "narrative": ["--period", "2024-Q1"],
+    "proposal": ["--year", "2024"],
 }
 
 
@@ -33,7 +34,7 @@ def _run(app: App, kind: str, out: Path) -> tuple[int, str]:
         ("onestop", "pl2.docx"),
         ("compliance", "kc"),
         ("narrative", "th.xlsx"),
-        ("narrative", "th.odt"),
+        ("proposal", "dx.odt"),
     ],
 )
 def test_an_unknown_extension_is_refused_in_one_line(
@@ -56,7 +57,7 @@ def test_a_pdf_without_libreoffice_stops_saying_so(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("kind", ["onestop", "narrative"])
+@pytest.mark.parametrize("kind", ["onestop", "proposal"])
 def test_a_pdf_name_gets_the_export_printed_by_libreoffice(
     case_app: App, tmp_path: Path, kind: str
 ) -> None:

@@ -35,6 +35,7 @@ from cchc.exports.compliance import build_compliance_xlsx
 from cchc.exports.narrative import build_narrative_docx
 from cchc.exports.onestop import build_onestop_xlsx
 from cchc.exports.period_status import build_period_status_xlsx
+from cchc.exports.proposal import build_proposal_docx
 
 SERIF = "Times New Roman"
 MONO = "Courier New"
@@ -68,6 +69,7 @@ def _build(app: App, year: int, at: datetime, profile: str) -> Built:
     periods = [p.id for p in app.calendar.periods_of(year)]
     files = {
         "compliance.xlsx": build_compliance_xlsx(app, year, at),
+        "proposal.docx": build_proposal_docx(app, year, None, at),
         f"status-{periods[0]}.xlsx": build_period_status_xlsx(app, periods[0], at),
     }
     for p in periods:

@@ -413,6 +413,8 @@ def test_export_commands_write_their_files(case_app: App, tmp_path: Path) -> Non
         (["onestop", "--period", "2024-Q1"], "pl2.xlsx"),
         (["compliance", "--year", "2024"], "kc.xlsx"),
         (["narrative", "--period", "2024-Q1"], "th.docx"),
+        (["proposal", "--year", "2024"], "dx.docx"),
+        (["proposal", "--year", "2024", "--period", "2024-Q3"], "dx-q3.docx"),
     ):
         out = tmp_path / name
         result = runner.invoke(cli, ["export", *args, "--config", config, "-o", str(out)])

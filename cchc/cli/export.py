@@ -1,4 +1,4 @@
-"""`cchc export onestop|compliance|narrative`: thin wrappers over `cchc.exports`,
+"""`cchc export onestop|compliance|narrative|proposal`: thin wrappers over `cchc.exports`,
 which the web page and the escalation mail call too. The output's format follows its name
 (`.xlsx`/`.docx` as built, `.pdf` printed by LibreOffice). A bad period or year, an unknown
 extension, a PDF without LibreOffice, or an output folder that does not exist is a
@@ -28,8 +28,9 @@ def _output_option(native: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 @click.group()
 def export() -> None:
-    """Files to send as they are: the province's tables, compliance evidence, the narrative.
-    Each prints on A4 as it is; name the output .pdf to have LibreOffice print it to PDF.
+    """Files to send as they are: the province's tables, compliance evidence, the narrative,
+    the proposal on units that do not report. Each prints on A4 as it is; name the output
+    .pdf to have LibreOffice print it to PDF.
 
     Example: cchc export onestop --period 2025-Q1 -o phu-luc-2-2025-Q1.xlsx
     """
@@ -98,3 +99,31 @@ def export_narrative(config_path: str, period: str, output: str) -> None:
     app = open_app(config_path)
     write_narrative(app, period, output)
     click.echo(f"Đã ghi {output}: tổng hợp nội dung {p.name}.")
+
+
+@export.command("proposal")
+@config_option
+@click.option("--year", required=True, help="The year, e.g. 2025.")
+@click.option("--period", default=None, help="Only this period of the year, e.g. 2025-Q1.")
+@_output_option("docx")
+def export_proposal(config_path: str, year: str, period: str | None, output: str) -> None:
+    """The draft report to the office's superior on units that reported late or not at all,
+    with a proposal for each (.docx, for staff to edit and sign).
+
+    Example: cchc export proposal --year 2025 -o de-xuat-xu-ly-2025.docx
+    """
+    from cchc.core.periods import parse_period
+    from cchc.exports.compliance import check_year
+    from cchc.exports.output import output_format
+    from cchc.exports.proposal import write_proposal
+
+    value = check_year(year)
+    if period is not None:
+        parse_period(period)
+    output_format(output, "docx")
+    app = open_app(config_path)
+    write_proposal(app, value, period, output)
+    scope = f"kỳ {period}" if period else f"năm {value}"
+    click.echo(
+        f"Đã ghi {output}: dự thảo báo cáo, đề xuất xử lý đơn vị chậm, thiếu báo cáo {scope}."
+    )

@@ -4,7 +4,8 @@
 - `compliance`: the unit × period matrix with arrival times, and (`evidence`) the list of every
   received report with its SHA-256 and archive path (.xlsx); `period_status`: one period's
   status for escalations;
-- `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx).
+- `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx);
+- `proposal`: the draft report on units that reported late or not at all (.docx).
 
 How they print: `style` and `measure` (cells, fonts, row heights), `sheet` and `document` (the
 Nghị định 30/2020 head and foot in a worksheet and in Word, words from `letterhead`); `output`
