@@ -41,11 +41,13 @@ TABLE_PT = 11
 PORTRAIT_TEXT_CM = 16.5  # 21 cm less 3 cm and 1.5 cm of margins
 LANDSCAPE_TEXT_CM = 25.2  # 29.7 cm less the same margins
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:
-    """Text Word can hold: XML-illegal characters removed."""
-    return _XML_ILLEGAL.sub("", text)
+    """Text Word can hold and shows as written: XML-illegal characters and bidirectional
+    controls removed."""
+    return _BIDI.sub("", _XML_ILLEGAL.sub("", text))
 
 
 def set_font(

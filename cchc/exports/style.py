@@ -7,7 +7,9 @@ fitted to the page width, header rows repeated on every page, page numbers in th
 every row as tall as its wrapped text needs (`fit_rows`), because no viewer grows a row for a
 merged or wrapped cell by itself.
 
-Every value goes in through `put`.
+Every value goes in through `put`, which writes text as text: a subject, a Message-ID or a
+file name that starts with "=" is evidence to keep as received, never a formula for the
+spreadsheet to run (OWASP "CSV/formula injection").
 """
 
 from __future__ import annotations
@@ -73,16 +75,19 @@ ROW_PADDING_PT = 3.0
 MIN_ROW_PT = 15.0
 MAX_ROW_PT = 409.0  # Excel's limit
 
+# Bidirectional controls reorder what a reader sees (an ".exe" shown as "exe.docx"): dropped.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
 
 
 def safe(value: object) -> object:
     """A value a worksheet accepts and shows as received: control characters (hostile file
     names and subjects carry them; openpyxl and XML refuse them) shown as U+FFFD, so the
-    evidence stays visible."""
+    evidence stays visible; bidirectional controls removed."""
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        return _XML_NONCHARACTERS.sub("\ufffd", text)
+        text = _XML_NONCHARACTERS.sub("\ufffd", text)
+        return BIDI_CONTROLS.sub("", text)
     return value
 
 
@@ -98,9 +103,12 @@ def put(
     fill: PatternFill | None = None,
     number_format: str | None = None,
 ) -> Cell:
-    """Write one cell."""
+    """Write one cell. Text is always a string cell (`data_type = "s"`), whatever it starts
+    with: nothing the exports write is a formula."""
     cell: Cell = ws.cell(row=row, column=col)
     cell.value = safe(value) if value != "" else None
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
     if font is not None:
         cell.font = font
     if align is not None:
