@@ -1,4 +1,5 @@
-"""Old formats (.doc, .rtf, .odt) converted to .docx by LibreOffice, in a subprocess.
+"""Old formats (.doc, .rtf, .odt) converted to .docx by LibreOffice, in a subprocess (and the
+exports turned into PDF the same way).
 
 LibreOffice is the only converter that reads real-world .doc files well; it is an external
 program, so it runs in its own process with a hard timeout (killed on expiry), a private
@@ -61,6 +62,29 @@ def to_docx(
     soffice: str | None = None,
 ) -> bytes:
     """Convert `data` (a .doc/.rtf/.odt file) to .docx bytes; raises `Unparseable`/`TooSlow`."""
+    return convert(
+        data,
+        ext,
+        "docx",
+        "docx:MS Word 2007 XML",
+        limits=limits,
+        deadline=deadline,
+        soffice=soffice,
+    )
+
+
+def convert(
+    data: bytes,
+    ext: str,
+    out_ext: str,
+    out_filter: str,
+    *,
+    limits: Limits | None = None,
+    deadline: Deadline | None = None,
+    soffice: str | None = None,
+) -> bytes:
+    """Convert `data` (a .`ext` file) with LibreOffice's `--convert-to out_filter` and return
+    the .`out_ext` it writes; raises `Unparseable`/`TooSlow`. Also how the exports become PDF."""
     limits = limits or Limits()
     deadline = deadline or Deadline(limits.time_limit)
     binary = soffice or find_soffice()
@@ -78,39 +102,40 @@ def to_docx(
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "docx:MS Word 2007 XML",
+            out_filter,
             "--outdir",
             str(work / "out"),
             str(src),
         ]
-        env = {**os.environ, "HOME": tmp}
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-                cwd=tmp,
-                start_new_session=True,  # its own process group: a timeout kills soffice.bin too
-            )
-        except OSError as exc:
-            raise Unparseable(
-                f"Không chạy được LibreOffice / cannot run LibreOffice: {exc}"
-            ) from exc
-        try:
-            proc.wait(timeout=max(1.0, deadline.remaining()))
-        except subprocess.TimeoutExpired as exc:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise TooSlow(
-                f"Chuyển đổi tệp .{ext} quá thời gian / converting .{ext} timed out"
-            ) from exc
-        out = work / "out" / "input.docx"
+        _run(cmd, tmp, ext, deadline)
+        out = work / "out" / f"input.{out_ext}"
         if not out.exists():
             raise Unparseable(
                 f"LibreOffice không chuyển đổi được tệp .{ext} (tệp hỏng hoặc có mật khẩu) / "
                 f"LibreOffice could not convert the .{ext} file"
             )
         return out.read_bytes()
+
+
+def _run(cmd: list[str], tmp: str, ext: str, deadline: Deadline) -> None:
+    """Run LibreOffice in its own process group, killed with its children on time-out."""
+    env = {**os.environ, "HOME": tmp}
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=tmp,
+            start_new_session=True,  # its own process group: a timeout kills soffice.bin too
+        )
+    except OSError as exc:
+        raise Unparseable(f"Không chạy được LibreOffice / cannot run LibreOffice: {exc}") from exc
+    try:
+        proc.wait(timeout=max(1.0, deadline.remaining()))
+    except subprocess.TimeoutExpired as exc:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise TooSlow(f"Chuyển đổi tệp .{ext} quá thời gian / converting .{ext} timed out") from exc

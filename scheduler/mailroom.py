@@ -18,7 +18,7 @@ from cchc.app import App
 from cchc.core import labels
 from cchc.core.periods import Period, parse_period
 from cchc.core.verdicts import REPORTED
-from cchc.exports.compliance import build_period_status_xlsx
+from cchc.exports.period_status import build_period_status_xlsx
 from cchc.mailtext import Renderer
 from cchc.outbox import FlushReport, NewMail, Outbox
 from scheduler import plan

@@ -1,4 +1,5 @@
-"""Access to the copied test case `tests/data/cases/daksong-2024`, inside the repository."""
+"""Access to the copied test cases `tests/data/cases/daksong-2024` (the seed's district, under
+the default configuration) and `province-2026` (under its own profile), inside the repository."""
 
 from __future__ import annotations
 
@@ -13,11 +14,29 @@ from typing import Any
 
 DATA = Path(__file__).parent / "data"
 CASE = DATA / "cases" / "daksong-2024"
+PROVINCE = DATA / "cases" / "province-2026"
 REAL_EML = DATA / "real-eml"
 
 
 def expected() -> dict[str, Any]:
     return json.loads((CASE / "expected.json").read_text(encoding="utf-8"))
+
+
+def province_expected() -> dict[str, Any]:
+    return json.loads((PROVINCE / "expected.json").read_text(encoding="utf-8"))
+
+
+def province_config(folder: Path, extra: str = "") -> Path:
+    """The province case's profile.toml with its files named by absolute path, and a store in
+    `folder`."""
+    text = (PROVINCE / "profile.toml").read_text(encoding="utf-8")
+    for name in ("units.toml", "outline.toml", "onestop.toml"):
+        text = text.replace(f'"{name}"', f'"{(PROVINCE / name).resolve()}"')
+    path = folder / "config.toml"
+    path.write_text(
+        text + f'\n[store]\npath = "db.sqlite"\narchive = "archive"\n{extra}', encoding="utf-8"
+    )
+    return path
 
 
 def message_files() -> list[Path]:

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from casedata import CASE  # noqa: E402
+from casedata import CASE, PROVINCE, province_config  # noqa: E402
 from scanbuild import ScanSet  # noqa: E402
 from smtp_sink import smtp_sink  # noqa: E402, F401 - the fixture, for every test
 
@@ -159,3 +159,14 @@ def gone(pid: int, within: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+@pytest.fixture(scope="session")
+def province_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The province-2026 case imported once under its profile; tests must not change it."""
+    from cchc.importer import import_paths
+
+    application = App(load_config(province_config(tmp_path_factory.mktemp("province"))))
+    import_paths(application, [PROVINCE / "messages"])
+    yield application
+    application.close()

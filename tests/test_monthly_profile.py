@@ -158,3 +158,30 @@ def test_every_message_is_read_as_its_month(monthly_app: App) -> None:
     periods = {Path(m["source"]).stem: m["period"] for m in monthly_app.messages()}
     assert len(periods) == 36 - 3  # three unit-months were never sent
     assert all(period == f"2026-M{int(stem[-2:]):02d}" for stem, period in periods.items())
+
+
+def test_a_year_of_months_is_split_over_matrix_sheets_that_stay_readable(
+    monthly_app: App,
+) -> None:
+    """GIVEN 12 monthly periods WHEN the compliance workbook is built THEN the matrix is two
+    sheets of six months, each landscape and fitted to the page width, and their statuses are
+    `cchc status`'s."""
+    import openpyxl
+
+    from cchc.core.labels import STATUS
+    from cchc.exports.compliance import build_compliance_xlsx
+
+    at = datetime(2027, 2, 1, tzinfo=ICT)
+    wb = openpyxl.load_workbook(io.BytesIO(build_compliance_xlsx(monthly_app, 2026, at)))
+    assert wb.sheetnames == [
+        "Theo dõi nộp báo cáo",
+        "Theo dõi nộp báo cáo (2)",
+        "Danh sách báo cáo đã nhận",
+    ]
+    for k, ws in enumerate(wb.worksheets[:2]):
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        rows = {r[1]: r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int)}
+        for i in range(6):
+            period = f"2026-M{6 * k + i + 1:02d}"
+            for u in monthly_app.status(period, at)["units"]:
+                assert rows[u["name"]][2 + 3 * i] == STATUS[u["status"]], (period, u["unit"])

@@ -15,6 +15,7 @@ STATUS = {
     "not_due": "Chưa đến hạn",
 }
 NOT_EXPECTED = "Không phải báo cáo"  # a unit not active for the period
+OTHER_GROUP = "Đơn vị khác"  # units of a group the configuration does not list
 
 # What happened to a message (the audit log, `cchc messages`).
 DISPOSITION = {
@@ -116,3 +117,47 @@ def word(table: dict[str, str], code: str | None, default: str = "") -> str:
     if code is None:
         return default
     return table.get(code, code)
+
+
+# --- documents (Nghị định 30/2020/NĐ-CP): the words of a header and a signature block --------
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+PLACE_DATE = "{place}, ngày … tháng … năm …"
+BLANK_PLACE = "…………"  # no `[office] place`: left for the clerk
+NUMBER_LINE = "Số:        /{kind}"  # the document number, filled in by the văn thư
+RECIPIENTS = "Nơi nhận:"
+RECIPIENT_LINES = ("- Như trên;", "- Lưu: VT.")
+RECIPIENT_LINES_TABLE = ("- …………;", "- Lưu: VT.")
+# The head of the office, by the first words of its name (the longest match wins).
+SIGNER = {
+    "phòng": "TRƯỞNG PHÒNG",
+    "văn phòng": "CHÁNH VĂN PHÒNG",
+    "sở": "GIÁM ĐỐC",
+    "ban": "TRƯỞNG BAN",
+    "ủy ban nhân dân": "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
+    "uỷ ban nhân dân": "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
+}
+SIGNER_DEFAULT = "THỦ TRƯỞNG CƠ QUAN"
+
+# What the colours and words of a compliance table mean (the legend under it).
+STATUS_MEANING = {
+    "on_time": "nhận được trước thời hạn của kỳ (ghi ở dòng tiêu đề)",
+    "late": "nhận được từ thời điểm hết hạn trở đi",
+    "missing": "đã quá hạn nhưng chưa nhận được báo cáo",
+    "not_due": "chưa đến hạn nộp",
+}
+NOT_EXPECTED_MEANING = "đơn vị chưa thành lập hoặc đã giải thể vào ngày hạn nộp của kỳ"
+
+# How late a report came, for people: "2 ngày 5 giờ", "5 giờ", "40 phút".
+LATE_BY = {"days": "{days} ngày", "days_hours": "{days} ngày {hours} giờ", "hours": "{hours} giờ"}
+LATE_BY_MINUTES = "{minutes} phút"
+
+# What the draft proposal suggests for a unit's record (staff edit it before it is signed).
+MEASURE = {
+    "missing": "phê bình, yêu cầu giải trình lý do không gửi báo cáo",
+    "late": "nhắc nhở, chấn chỉnh việc gửi báo cáo đúng thời hạn",
+}
+SCORING_NOTE = (
+    "xem xét khi chấm điểm tiêu chí về thực hiện chế độ báo cáo trong Chỉ số cải cách hành "
+    "chính năm {year}"
+)

@@ -1,9 +1,15 @@
 """Files for the province and for the yearly CCHC index scoring (SPEC §5 `cchc export`).
 
 - `onestop`: the consolidated Phụ lục 2 table (.xlsx) of a period;
-- `compliance`: the unit × period matrix with arrival times, and the list of every received
-  report with its SHA-256 and archive path (.xlsx); also one period's status for escalations;
-- `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx).
+- `compliance`: the unit × period matrix with arrival times, and (`evidence`) the list of every
+  received report with its SHA-256 and archive path (.xlsx); `period_status`: one period's
+  status for escalations;
+- `narrative`: the Phụ lục 1 outline with every unit's text under each section (.docx);
+- `proposal`: the draft report on units that reported late or not at all (.docx).
+
+How they print: `style` and `measure` (cells, fonts, row heights), `sheet` and `document` (the
+Nghị định 30/2020 head and foot in a worksheet and in Word, words from `letterhead`); `output`
+picks the file format from the output's name (.pdf through LibreOffice).
 
 This module holds what they share: which report's content counts for each unit (SPEC §3:
 the latest outline report and the latest one-stop table among counting messages), and the
@@ -13,11 +19,12 @@ Vietnamese wording of periods, dates and times (dd/mm/yyyy, HH:MM, office time).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cchc.context import Context
+from cchc.core import labels
 from cchc.core.errors import CchcError
 from cchc.core.periods import Period
 from cchc.views import latest_of_each_kind
@@ -35,6 +42,16 @@ def fmt_time(moment: datetime, ctx: Context) -> str:
 
 def fmt_ts(ts: float | None, ctx: Context) -> str:
     return "" if ts is None else fmt_time(datetime.fromtimestamp(ts, ctx.tz), ctx)
+
+
+def deadline_text(ctx: Context, due_at: datetime) -> str:
+    """The deadline as the office's rule words it: "trước 00:00 ngày 18/02/2024" (deadline
+    "before"), "chậm nhất ngày 18/03/2026" (deadline "by": the day before `due_at`)."""
+    local = due_at.astimezone(ctx.tz)
+    if ctx.config.calendar.deadline == "by":
+        last = (local - timedelta(days=1)).strftime("%d/%m/%Y")
+        return labels.DEADLINE["by"].format(day=last)
+    return labels.DEADLINE["before"].format(day=local.strftime("%d/%m/%Y"))
 
 
 _LEVELS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường")

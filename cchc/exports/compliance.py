@@ -1,17 +1,16 @@
-"""Compliance evidence (`cchc export compliance`) and one period's status (for escalations).
+"""Compliance evidence (`cchc export compliance`): who reported, when, for each period of a year.
 
-The yearly CCHC index scores each unit on reporting on time; the score needs proof
-("tài liệu kiểm chứng"). The workbook has:
+The yearly CCHC index scores each unit on reporting on time; the score needs proof ("tài liệu
+kiểm chứng"), and the chairman needs to see it at a glance. The workbook has:
 
-1. "Theo dõi nộp báo cáo": a row per unit, a column group per period of the year — status
-   in Vietnamese words with a colour, arrival time (dd/mm/yyyy HH:MM, office time), number
-   of corrections, Message-ID of the first report. The figures are `App.status` of each
-   period at the same moment, so the file agrees with `cchc status`.
-2. "Danh sách báo cáo đã nhận": every counting message of the year (first reports and
-   corrections) and each of its files, with SHA-256 and where the archive keeps it, so any
-   line can be checked against the stored bytes.
-
-`build_period_status_xlsx` is the one-period table that escalation mails attach.
+1. "Theo dõi nộp báo cáo", the matrix: a row per unit, grouped by the office's `[[groups]]`;
+   for each period of the year its status in words and colour, the arrival time (dd/mm/yyyy
+   HH:MM, office time) and the number of corrections; under each group and at the end, the
+   counts per status and period; a legend; the document's head and signature block. The
+   figures are `cchc.views.status` of each period at the same moment, so the file agrees with
+   `cchc status`. No Message-ID here: long identifiers are the evidence sheet's.
+2. "Danh sách báo cáo đã nhận" (`cchc.exports.evidence`): every counting message and each of
+   its files, with Message-ID, arrival and SHA-256, in narrow monospace columns.
 """
 
 from __future__ import annotations
@@ -20,17 +19,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl.worksheet.worksheet import Worksheet
+
 from cchc import views
 from cchc.context import Context
 from cchc.core import labels
 from cchc.core.errors import CchcError
 from cchc.core.periods import Period
-from cchc.exports import fmt_date, fmt_time, fmt_ts, write_bytes
+from cchc.exports import deadline_text, fmt_time
+from cchc.exports import sheet as doc
 from cchc.exports import style as st
-from store import read
+from cchc.exports.evidence import EVIDENCE_SHEET, evidence_sheet
+from cchc.exports.output import save
 
-SUB_COLUMNS = ("Tình trạng", "Thời điểm nhận", "Số lần bổ sung", "Message-ID")
+SUB_COLUMNS = ("Tình trạng", "Thời điểm nhận", "Số lần bổ sung")
+SUB_WIDTHS = (11.0, 15.5, 7.0)
+FIXED = 2  # STT, Đơn vị: the columns before the periods
+FIXED_WIDTHS = (5.0, 28.0)
 MIN_YEAR, MAX_YEAR = 2000, 2100
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+MATRIX_SHEET = "Theo dõi nộp báo cáo"
+PERIODS_PER_SHEET = 6  # beyond this a printed page's width cannot hold them legibly
+
+Statuses = list[tuple[Period, dict[str, Any]]]
 
 
 def check_year(year: int | str) -> int:
@@ -46,348 +57,201 @@ def check_year(year: int | str) -> int:
     return value
 
 
-def year_statuses(ctx: Context, year: int, at: datetime) -> list[tuple[Period, dict[str, Any]]]:
-    """`App.status` of each period of the year at `at` — the same figures as `cchc status`."""
+def year_statuses(ctx: Context, year: int, at: datetime) -> Statuses:
+    """`cchc status` of each period of the year at `at` — the same figures."""
     return [(p, views.status(ctx, p, at)) for p in ctx.calendar.periods_of(year)]
 
 
-def _group_word(ctx: Context, group_id: str) -> str:
-    """A unit's group in a narrow column: the group's `short` word, else its name."""
-    group = ctx.config.group(group_id)
-    return group.label if group else group_id
+def roman(n: int) -> str:
+    return ROMAN[n - 1] if 0 < n <= len(ROMAN) else str(n)
 
 
-def _status_cell(ws: Any, row: int, col: int, status: str | None) -> None:
-    label = labels.STATUS[status] if status else labels.NOT_EXPECTED
-    cell = ws.cell(row=row, column=col, value=label)
-    cell.fill = st.STATUS_FILL[status or "inactive"]
-    cell.font = st.BOLD if status in ("late", "missing") else st.FONT
-    cell.alignment = st.CENTER
-    cell.border = st.BORDER
-
-
-FIXED = 3  # STT, Đơn vị, Cấp: the columns before the periods
-
-
-def _first_column(i: int) -> int:
+def first_column(i: int) -> int:
     """The first column of the i-th period's group of SUB_COLUMNS."""
     return FIXED + 1 + i * len(SUB_COLUMNS)
 
 
-def _matrix_sheet(
-    ws: Any, ctx: Context, year: int, at: datetime, statuses: list[tuple[Period, dict[str, Any]]]
-) -> None:
-    width = FIXED + len(SUB_COLUMNS) * len(statuses)
-    st.title_row(ws, 1, f"THEO DÕI TÌNH HÌNH GỬI BÁO CÁO CẢI CÁCH HÀNH CHÍNH NĂM {year}", width)
-    st.title_row(
-        ws,
-        2,
-        f"(tài liệu kiểm chứng; {ctx.config.office.name}; số liệu tính đến "
-        f"{fmt_time(at, ctx)}, giờ Việt Nam)",
-        width,
-        font=st.ITALIC,
-    )
-    top = 4
-    _matrix_header(ws, ctx, top, statuses)
-    row = _matrix_rows(ws, ctx, top + 2, statuses)
-    _matrix_counts(ws, row, statuses)
-    st.title_row(
-        ws,
-        row + 2,
-        "Đúng hạn: nhận trước hạn; Trễ hạn: nhận từ thời điểm hạn trở đi; Chưa nộp: "
-        "quá hạn chưa nhận; thời điểm nhận là lúc hộp thư nhận thư (không phải ngày "
-        "người gửi ghi); số lần bổ sung: các thư gửi lại sau lần đầu.",
-        width,
-        font=st.SMALL_ITALIC,
-        align=st.LEFT,
-        height=30,
-    )
-    st.widths(ws, [5, 32, 9, *([12, 15, 7, 24] * len(statuses))])
-    st.page_setup(ws, header_rows=(top, top + 1))
-    ws.freeze_panes = ws.cell(row=top + 2, column=FIXED + 1)
+def count_text(entries: list[dict[str, Any]]) -> str:
+    """ "Đúng hạn: 10\nTrễ hạn: 2\nChưa nộp: 1": the statuses present, in the usual order."""
+    counts: dict[str, int] = {}
+    for u in entries:
+        counts[u["status"]] = counts.get(u["status"], 0) + 1
+    return "\n".join(f"{labels.STATUS[s]}: {counts[s]}" for s in labels.STATUS if counts.get(s))
 
 
-def _matrix_header(
-    ws: Any, ctx: Context, top: int, statuses: list[tuple[Period, dict[str, Any]]]
-) -> None:
-    """Two header rows: the fixed columns merged down, each period merged over its columns."""
-    for c, text in enumerate(("STT", "Đơn vị", "Cấp"), start=1):
-        st.header_cell(ws, top, c, text)
-        st.header_cell(ws, top + 1, c, "")
-        ws.merge_cells(start_row=top, start_column=c, end_row=top + 1, end_column=c)
-    for i, (period, data) in enumerate(statuses):
-        first = _first_column(i)
-        due = datetime.fromisoformat(data["due"])
-        st.header_cell(
-            ws,
-            top,
-            first,
-            f"{period.short_with_year} — hạn: trước 00:00 ngày {fmt_date(due, ctx)}",
-        )
-        for k, text in enumerate(SUB_COLUMNS):
-            if k:
-                st.header_cell(ws, top, first + k, "")
-            st.header_cell(ws, top + 1, first + k, text)
-        ws.merge_cells(
-            start_row=top, start_column=first, end_row=top, end_column=first + len(SUB_COLUMNS) - 1
-        )
-    ws.row_dimensions[top].height = 32
-    ws.row_dimensions[top + 1].height = 30
-
-
-def _matrix_rows(
-    ws: Any, ctx: Context, row: int, statuses: list[tuple[Period, dict[str, Any]]]
-) -> int:
-    """A row per unit listed in any period; returns the row after the last."""
-    per_period = [{u["unit"]: u for u in data["units"]} for _p, data in statuses]
-    listed = {code for entries in per_period for code in entries}
-    units = [u for u in ctx.units if u.code in listed]
-    for n, unit in enumerate(units, start=1):
-        for c, value in enumerate((n, unit.name, _group_word(ctx, unit.group)), start=1):
-            cell = ws.cell(row=row, column=c, value=st.safe(value))
-            cell.border = st.BORDER
-            cell.font = st.FONT
-            cell.alignment = st.CENTER if c != 2 else st.LEFT
-        for i, entries in enumerate(per_period):
-            first = _first_column(i)
-            entry = entries.get(unit.code)
-            _status_cell(ws, row, first, entry["status"] if entry else None)
-            when = (
-                fmt_time(datetime.fromisoformat(entry["received_at"]), ctx)
-                if entry and entry["received_at"]
-                else ""
-            )
-            corrections = entry["corrections"] if entry and entry["received_at"] else None
-            message_id = entry["message_id"] if entry else None
-            for k, value in enumerate((when, corrections, message_id), start=1):
-                cell = ws.cell(
-                    row=row, column=first + k, value=None if value in ("", None) else st.safe(value)
-                )
-                cell.border = st.BORDER
-                cell.font = st.SMALL_ITALIC if k == 3 else st.FONT
-                cell.alignment = st.CENTER if k < 3 else st.LEFT
-        row += 1
-    return row
-
-
-def _matrix_counts(ws: Any, row: int, statuses: list[tuple[Period, dict[str, Any]]]) -> None:
-    """One line of counts per period under the units."""
-    ws.cell(row=row, column=2, value="Tổng hợp").font = st.BOLD
-    for c in (1, 2, 3):
-        ws.cell(row=row, column=c).border = st.BORDER
-        ws.cell(row=row, column=c).fill = st.TOTAL_FILL
-    for i, (_p, data) in enumerate(statuses):
-        first = _first_column(i)
-        counts: dict[str, int] = {}
-        for u in data["units"]:
-            counts[u["status"]] = counts.get(u["status"], 0) + 1
-        text = "; ".join(f"{labels.STATUS[s]}: {counts[s]}" for s in labels.STATUS if counts.get(s))
-        ws.cell(row=row, column=first, value=st.safe(text))
-        ws.merge_cells(
-            start_row=row, start_column=first, end_row=row, end_column=first + len(SUB_COLUMNS) - 1
-        )
-        for k in range(len(SUB_COLUMNS)):
-            cell = ws.cell(row=row, column=first + k)
-            cell.border = st.BORDER
-            cell.fill = st.TOTAL_FILL
-            cell.font = st.BOLD
-            cell.alignment = st.LEFT
-
-
-EVIDENCE_COLUMNS = (
-    "STT",
-    "Đơn vị",
-    "Kỳ báo cáo",
-    "Thời điểm nhận",
-    "Lần gửi",
-    "Message-ID",
-    "Người gửi",
-    "Tiêu đề thư",
-    "Tệp",
-    "Loại",
-    "SHA-256",
-    "Đường dẫn lưu trữ",
-)
-
-
-def evidence_rows(ctx: Context, year: int, at: datetime) -> list[dict[str, Any]]:
-    """Every counting message of the year's periods that arrived before `at`, then each of
-    its files: unit, period, received, first/correction, ids, SHA-256, archive path."""
-    names = {u.code: u.name for u in ctx.units}
-    msgs = read.counting_messages(ctx.db, year=year, before_ts=at.timestamp())
-    atts = read.attachments(ctx.db, [m["message_ref"] for m in msgs])
-    out: list[dict[str, Any]] = []
-    for m in msgs:
-        raw_path = ctx.archive.raw_path(m["raw_sha256"])
-        base = {
-            "unit": names.get(m["unit"], m["unit"]),
-            "unit_code": m["unit"],
-            "period": m["period"],
-            "received": fmt_ts(m["received_ts"], ctx),
-            "first": m["first_ref"] is None,
-            "message_id": m["message_id"],
-            "from": m["from_addr"],
-            "subject": m["subject"],
-        }
-        out.append(
-            {
-                **base,
-                "file": "Thư gốc (.eml)",
-                "kind": "message",
-                "sha256": m["raw_sha256"],
-                "path": str(raw_path) if raw_path.exists() else "Không tìm thấy trong kho",
-            }
-        )
-        for a in atts.get(m["message_ref"], []):
-            found = ctx.archive.find_file(a["sha256"])
-            name = (
-                a["filename"] if not a["container"] else f"{a['filename']} (trong {a['container']})"
-            )
-            out.append(
-                {
-                    **base,
-                    "file": name,
-                    "kind": a["kind"],
-                    "sha256": a["sha256"],
-                    "path": str(found) if found else "Không tìm thấy trong kho",
-                }
-            )
+def grouped_units(ctx: Context, statuses: Statuses) -> list[tuple[str, list[Any]]]:
+    """(group name, its units listed in any period) in the order of `[[groups]]`."""
+    listed = {u["unit"] for _p, data in statuses for u in data["units"]}
+    out: list[tuple[str, list[Any]]] = []
+    known = set()
+    for group in ctx.config.groups:
+        known.add(group.id)
+        members = [u for u in ctx.units if u.group == group.id and u.code in listed]
+        if members:
+            out.append((group.name, members))
+    others = [u for u in ctx.units if u.group not in known and u.code in listed]
+    if others:
+        out.append((labels.OTHER_GROUP, others))
     return out
 
 
-def _evidence_sheet(ws: Any, ctx: Context, year: int, at: datetime) -> None:
-    width = len(EVIDENCE_COLUMNS)
-    st.title_row(ws, 1, f"DANH SÁCH BÁO CÁO CCHC ĐÃ NHẬN NĂM {year}", width)
-    st.title_row(
-        ws,
-        2,
-        f"(mỗi thư và từng tệp đính kèm, kèm mã băm SHA-256 và nơi lưu trong kho "
-        f"{ctx.archive.root}; tính đến {fmt_time(at, ctx)})",
-        width,
-        font=st.ITALIC,
-    )
-    top = 4
-    for c, text in enumerate(EVIDENCE_COLUMNS, start=1):
-        st.header_cell(ws, top, c, text)
-    row = top + 1
-    n = 0
-    for item in evidence_rows(ctx, year, at):
-        is_message = item["kind"] == "message"
-        n += is_message
-        values = [
-            n if is_message else None,
-            item["unit"],
-            item["period"],
-            item["received"],
-            ("Lần đầu" if item["first"] else "Bổ sung, sửa") if is_message else None,
-            item["message_id"],
-            item["from"] if is_message else None,
-            item["subject"] if is_message else None,
-            item["file"],
-            labels.word(labels.ATTACHMENT_KIND, item["kind"]),
-            item["sha256"],
-            item["path"],
-        ]
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=c, value=st.safe(value))
-            cell.border = st.BORDER
-            cell.font = (
-                st.BOLD if is_message and c in (1, 2) else (st.SMALL_ITALIC if c >= 11 else st.FONT)
+class _Matrix:
+    """Writes the matrix sheet row by row."""
+
+    def __init__(self, ws: Worksheet, ctx: Context, statuses: Statuses) -> None:
+        self.ws, self.ctx, self.statuses = ws, ctx, statuses
+        self.widths = [*FIXED_WIDTHS, *(SUB_WIDTHS * len(statuses))]
+        self.width = len(self.widths)
+        self.per_period = [{u["unit"]: u for u in data["units"]} for _p, data in statuses]
+        st.widths(ws, self.widths)
+
+    def titles(self, year: int, at: datetime) -> int:
+        row = doc.head(self.ws, self.ctx, self.widths)
+        st.title_row(
+            self.ws,
+            row,
+            f"TÌNH HÌNH GỬI BÁO CÁO ĐỊNH KỲ VỀ CẢI CÁCH HÀNH CHÍNH NĂM {year}",
+            self.width,
+        )
+        st.title_row(
+            self.ws,
+            row + 1,
+            f"(Số liệu tính đến {fmt_time(at, self.ctx)}, giờ Việt Nam; từng thư, tệp và mã "
+            f"SHA-256 ở trang “Danh sách báo cáo đã nhận”)",
+            self.width,
+            font=st.ITALIC,
+        )
+        return row + 3
+
+    def header(self, top: int) -> None:
+        """Two header rows: STT and Đơn vị merged down, each period merged over its columns."""
+        ws = self.ws
+        for c, text in enumerate(("STT", "Đơn vị"), start=1):
+            st.header_cell(ws, top, c, text)
+            st.header_cell(ws, top + 1, c, "")
+            ws.merge_cells(start_row=top, start_column=c, end_row=top + 1, end_column=c)
+        for i, (period, data) in enumerate(self.statuses):
+            first = first_column(i)
+            due = deadline_text(self.ctx, datetime.fromisoformat(data["due"]))
+            st.header_cell(ws, top, first, f"{period.short_with_year}\nHạn: {due}")
+            for k, text in enumerate(SUB_COLUMNS):
+                if k:
+                    st.header_cell(ws, top, first + k, "")
+                st.header_cell(ws, top + 1, first + k, text)
+            last = first + len(SUB_COLUMNS) - 1
+            ws.merge_cells(start_row=top, start_column=first, end_row=top, end_column=last)
+
+    def unit_row(self, row: int, n: int, unit: Any) -> None:
+        ws, ctx = self.ws, self.ctx
+        st.put(ws, row, 1, n, font=st.FONT, align=st.CENTER, border=True)
+        st.put(ws, row, 2, unit.name, font=st.FONT, align=st.LEFT, border=True)
+        for i, entries in enumerate(self.per_period):
+            first = first_column(i)
+            entry = entries.get(unit.code)
+            status = entry["status"] if entry else None
+            st.put(
+                ws,
+                row,
+                first,
+                labels.STATUS[status] if status else labels.NOT_EXPECTED,
+                font=st.BOLD if status in ("late", "missing") else st.FONT,
+                align=st.CENTER,
+                fill=st.STATUS_FILL[status or "inactive"],
+                border=True,
             )
-            cell.alignment = st.LEFT if c not in (1, 3, 5) else st.CENTER
+            received = entry["received_at"] if entry else None
+            when = fmt_time(datetime.fromisoformat(received), ctx) if received else None
+            corrections = entry["corrections"] if entry and received else None
+            st.put(ws, row, first + 1, when, font=st.FONT, align=st.CENTER, border=True)
+            st.put(ws, row, first + 2, corrections, font=st.FONT, align=st.CENTER, border=True)
+
+    def count_row(self, row: int, label: str, codes: set[str] | None) -> None:
+        """Counts per period of the units in `codes` (all units when None)."""
+        ws = self.ws
+        st.put(ws, row, 1, None, border=True, fill=st.TOTAL_FILL)
+        st.put(ws, row, 2, label, font=st.BOLD, align=st.LEFT, border=True, fill=st.TOTAL_FILL)
+        for i, entries in enumerate(self.per_period):
+            first = first_column(i)
+            chosen = [u for code, u in entries.items() if codes is None or code in codes]
+            for k in range(len(SUB_COLUMNS)):
+                st.put(ws, row, first + k, None, border=True, fill=st.TOTAL_FILL)
+            st.put(ws, row, first, count_text(chosen), font=st.BOLD, align=st.LEFT)
+            last = first + len(SUB_COLUMNS) - 1
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+    def body(self, row: int) -> int:
+        """Group headings, unit rows and each group's counts, then the grand total."""
+        ws = self.ws
+        groups = grouped_units(self.ctx, self.statuses)
+        for g, (name, members) in enumerate(groups, start=1):
+            st.put(ws, row, 1, roman(g), font=st.BOLD, align=st.CENTER, border=True)
+            st.put(ws, row, 2, name, font=st.BOLD, align=st.LEFT, fill=st.GROUP_FILL)
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=self.width)
+            st.box(ws, [row], range(2, self.width + 1))
+            row += 1
+            for n, unit in enumerate(members, start=1):
+                self.unit_row(row, n, unit)
+                row += 1
+            if len(groups) > 1:
+                self.count_row(row, f"Cộng nhóm {roman(g)}", {u.code for u in members})
+                row += 1
+        self.count_row(row, "TỔNG CỘNG", None)
+        return row + 1
+
+    def legend(self, row: int) -> int:
+        ws = self.ws
+        st.put(ws, row, 2, "Chú thích:", font=st.BOLD_ITALIC, align=st.LEFT)
         row += 1
-    st.widths(ws, [5, 28, 10, 16, 11, 30, 26, 34, 34, 16, 40, 60])
-    st.page_setup(ws, header_rows=(top, top))
-    ws.freeze_panes = ws.cell(row=top + 1, column=3)
+        meanings = [
+            *((s, labels.STATUS[s], labels.STATUS_MEANING[s]) for s in labels.STATUS),
+            ("inactive", labels.NOT_EXPECTED, labels.NOT_EXPECTED_MEANING),
+        ]
+        for status, word, meaning in meanings:
+            st.put(ws, row, 2, word, font=st.FONT, align=st.CENTER, fill=st.STATUS_FILL[status])
+            ws.cell(row=row, column=2).border = st.BORDER
+            st.title_row(ws, row, f": {meaning}", self.width, font=st.FONT, align=st.LEFT, first=3)
+            row += 1
+        for note in (
+            "Thời điểm nhận: lúc hộp thư của cơ quan nhận thư (giờ Việt Nam), không phải ngày "
+            "người gửi ghi trong thư; tính đúng hạn, trễ hạn theo lần gửi đầu tiên.",
+            "Số lần bổ sung: số thư đơn vị gửi lại (sửa, bổ sung) sau lần gửi đầu tiên.",
+        ):
+            st.title_row(ws, row, note, self.width, font=st.SMALL_ITALIC, align=st.LEFT)
+            row += 1
+        return row + 1
+
+
+def matrix_sheet(ws: Worksheet, ctx: Context, year: int, at: datetime, statuses: Statuses) -> None:
+    m = _Matrix(ws, ctx, statuses)
+    top = m.titles(year, at)
+    m.header(top)
+    row = m.body(top + 2)
+    row = m.legend(row + 1)
+    doc.foot(ws, ctx, row, m.widths)
+    st.page_setup(ws, header_rows=(top, top + 1))
+    st.freeze(ws, top + 2, FIXED + 1)
+    st.fit_rows(ws)
 
 
 def build_compliance_xlsx(ctx: Context, year: int, at: datetime | None = None) -> bytes:
-    """The year's unit × period matrix and the evidence list, as .xlsx bytes (at `at`, default now)."""
+    """The year's unit × period matrix and the evidence list, as .xlsx bytes (at `at`, default
+    now). More than PERIODS_PER_SHEET periods (a monthly profile) make several matrix sheets,
+    "Theo dõi nộp báo cáo", "… (2)", so each stays readable on one page's width."""
     year = check_year(year)
     at = at or datetime.now(ctx.tz)
     wb = st.new_workbook()
-    ws = wb.active
-    ws.title = "Theo dõi nộp báo cáo"
-    _matrix_sheet(ws, ctx, year, at, year_statuses(ctx, year, at))
-    _evidence_sheet(wb.create_sheet("Danh sách báo cáo đã nhận"), ctx, year, at)
+    statuses = year_statuses(ctx, year, at)
+    parts = [
+        statuses[i : i + PERIODS_PER_SHEET] for i in range(0, len(statuses), PERIODS_PER_SHEET)
+    ]
+    for k, part in enumerate(parts or [[]]):
+        ws = wb.active if k == 0 else wb.create_sheet(f"{MATRIX_SHEET} ({k + 1})")
+        ws.title = MATRIX_SHEET if k == 0 else ws.title
+        matrix_sheet(ws, ctx, year, at, part)
+    evidence_sheet(wb.create_sheet(EVIDENCE_SHEET), ctx, year, at)
     return st.to_bytes(wb)
 
 
 def write_compliance(ctx: Context, year: int, path: str | Path, at: datetime | None = None) -> Path:
-    return write_bytes(build_compliance_xlsx(ctx, year, at), path)
-
-
-def build_period_status_xlsx(ctx: Context, period_id: str, at: datetime | None = None) -> bytes:
-    """One period's status at `at` (default now), every unit with its status, arrival, missing
-    outline sections and table errors: the attachment of an escalation mail."""
-    period = ctx.period(period_id)
-    at = at or datetime.now(ctx.tz)
-    data = views.status(ctx, period, at)
-    due = datetime.fromisoformat(data["due"])
-    columns = (
-        "STT",
-        "Đơn vị",
-        "Cấp",
-        "Tình trạng",
-        "Thời điểm nhận",
-        "Số lần bổ sung",
-        "Mục đề cương còn thiếu",
-        "Lỗi số liệu, tệp",
-        "Message-ID",
-    )
-    width = len(columns)
-    wb = st.new_workbook()
-    ws = wb.active
-    ws.title = period.id
-    st.title_row(ws, 1, f"TÌNH HÌNH GỬI BÁO CÁO CCHC — {period.name.upper()}", width)
-    st.title_row(
-        ws,
-        2,
-        f"(hạn: trước 00:00 ngày {fmt_date(due, ctx)}; tính đến {fmt_time(at, ctx)})",
-        width,
-        font=st.ITALIC,
-    )
-    top = 4
-    for c, text in enumerate(columns, start=1):
-        st.header_cell(ws, top, c, text)
-    row = top + 1
-    titles = {sec.id: sec.title for sec in ctx.specs.outline.sections}
-    counts: dict[str, int] = {}
-    for n, u in enumerate(data["units"], start=1):
-        counts[u["status"]] = counts.get(u["status"], 0) + 1
-        errors = [f["message"] for f in u["findings"] if f["level"] == "error"]
-        values = [
-            n,
-            u["name"],
-            _group_word(ctx, u["group"]),
-            None,
-            fmt_time(datetime.fromisoformat(u["received_at"]), ctx) if u["received_at"] else None,
-            u["corrections"] if u["received_at"] else None,
-            "\n".join(f"{sid} {titles.get(sid, '')}".strip() for sid in u["outline_missing"])
-            or None
-            if u["outline_missing"]
-            else None,
-            "\n".join(errors) or None,
-            u["message_id"],
-        ]
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=c, value=st.safe(value))
-            cell.border = st.BORDER
-            cell.font = st.FONT
-            cell.alignment = st.CENTER if c in (1, 3, 5, 6) else st.LEFT
-        _status_cell(ws, row, 4, u["status"])
-        row += 1
-    row += 1
-    summary = "; ".join(f"{labels.STATUS[s]}: {counts[s]}" for s in labels.STATUS if counts.get(s))
-    st.title_row(
-        ws,
-        row,
-        f"Tổng số {len(data['units'])} đơn vị. {summary}.",
-        width,
-        font=st.BOLD,
-        align=st.LEFT,
-    )
-    st.widths(ws, [5, 34, 10, 14, 16, 9, 22, 50, 30])
-    st.page_setup(ws, header_rows=(top, top))
-    ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    return st.to_bytes(wb)
+    """Write the workbook to `path` (.xlsx, or .pdf through LibreOffice)."""
+    return save(build_compliance_xlsx(ctx, year, at), "xlsx", path)

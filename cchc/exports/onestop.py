@@ -33,7 +33,8 @@ from typing import Any
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc.context import Context
-from cchc.exports import fmt_time, write_bytes
+from cchc.exports import fmt_time
+from cchc.exports import sheet as doc
 from cchc.exports import style as st
 from cchc.exports.onestop_figures import (
     NO_TABLE,
@@ -46,31 +47,37 @@ from cchc.exports.onestop_figures import (
     collect,
     detail_sheet_name,
 )
+from cchc.exports.output import save
 from parsers.onestop import OnestopSpec
 
 __all__ = ["NOT_REPORTED", "NO_TABLE", "build_onestop_xlsx", "collect", "write_onestop"]
 
 MECH_LABEL = {"mot_cua": "- Cơ chế một cửa", "lien_thong": "- Cơ chế một cửa liên thông"}
 EXTRA_LABEL = "Khác"
-HEADER_TOP = 5  # first header row; rows 1-3 are the titles
+HEADER_TOP = 9  # first header row; above it the document's head (1-3) and the titles (5-7)
 
 
 class _Sheet:
     """Writes header, groups, blocks and totals into one worksheet, row by row."""
 
-    def __init__(self, ws: Worksheet, spec: OnestopSpec) -> None:
+    def __init__(self, ws: Worksheet, ctx: Context, spec: OnestopSpec) -> None:
         self.ws = ws
+        self.ctx = ctx
         self.spec = spec
         self.keys = [c.key for c in spec.columns]
         self.col = {k: i + 1 for i, k in enumerate(self.keys)}
         self.width = len(self.keys)
+        self.widths = _widths(spec)
         calc = Arithmetic(spec)
         self.numeric, self.rate = calc.numeric, calc.rate
+        st.widths(ws, self.widths)
         self.row = 1
 
     def titles(self, lines: list[tuple[str, Any]]) -> None:
+        """The document's head, then "Phụ lục 2", the title and the line under it."""
+        self.row = doc.head(self.ws, self.ctx, self.widths)
         for text, font in lines:
-            align = st.RIGHT if text == "Phụ lục 2" else st.CENTER
+            align = st.RIGHT_WRAP if text == "Phụ lục 2" else st.CENTER
             st.title_row(self.ws, self.row, text, self.width, font=font, align=align)
             self.row += 1
         self.row = HEADER_TOP
@@ -95,13 +102,8 @@ class _Sheet:
                 st.header_cell(ws, top + 1, c, "")
                 ws.merge_cells(start_row=top, start_column=c, end_row=top + 1, end_column=c)
                 c += 1
-        ws.row_dimensions[top].height = 30
-        ws.row_dimensions[top + 1].height = 45
         for k in range(1, self.width + 1):  # the template's column numbers
-            cell = ws.cell(row=top + 2, column=k, value=f"({k})")
-            cell.font = st.SMALL_ITALIC
-            cell.alignment = st.CENTER
-            cell.border = st.BORDER
+            st.put(ws, top + 2, k, f"({k})", font=st.SMALL_ITALIC, align=st.CENTER, border=True)
         self.row = top + 3
 
     def _label(self, key: str) -> str:
@@ -123,18 +125,24 @@ class _Sheet:
             cells[key] = (values or {}).get(key)
         cells["note"] = note or None
         for key, c in self.col.items():
-            cell = ws.cell(row=r, column=c, value=st.safe(cells.get(key)))
-            cell.font = font
-            cell.border = st.BORDER
-            if key == "unit_name" or key == "note":
-                cell.alignment = st.LEFT
+            if key in ("unit_name", "note"):
+                align, number_format = st.LEFT, None
             elif key == "stt":
-                cell.alignment = st.CENTER
+                align, number_format = st.CENTER, None
             else:
-                cell.alignment = st.RIGHT
-                cell.number_format = st.RATE_FORMAT if key == self.rate else st.INT_FORMAT
-            if fill:
-                cell.fill = fill
+                align = st.RIGHT
+                number_format = st.RATE_FORMAT if key == self.rate else st.INT_FORMAT
+            st.put(
+                ws,
+                r,
+                c,
+                cells.get(key),
+                font=font,
+                align=align,
+                border=True,
+                fill=fill,
+                number_format=number_format,
+            )
         self.row += 1
 
     def block(self, stt: str, block: Block) -> None:
@@ -147,14 +155,17 @@ class _Sheet:
             for mech, values in block.lines.items():
                 self.line("", MECH_LABEL[mech], values, kind="mech")
 
-    def finish(self, footnotes: list[str], widths: list[float]) -> None:
+    def finish(self, footnotes: list[str], *, signed: bool = True) -> None:
+        """Footnotes, the signature block (main sheet), print setup and row heights."""
         self.row += 2  # two blank rows: the parser reads the table up to them
         for text in footnotes:
             st.title_row(self.ws, self.row, text, self.width, font=st.SMALL_ITALIC, align=st.LEFT)
             self.row += 1
-        st.widths(self.ws, widths)
+        if signed:
+            doc.foot(self.ws, self.ctx, self.row + 1, self.widths)
         st.page_setup(self.ws, header_rows=(HEADER_TOP, HEADER_TOP + 2))
-        self.ws.freeze_panes = self.ws.cell(row=HEADER_TOP + 3, column=3)
+        st.freeze(self.ws, HEADER_TOP + 3, 3)
+        st.fit_rows(self.ws)
 
 
 def _widths(spec: OnestopSpec) -> list[float]:
@@ -163,9 +174,9 @@ def _widths(spec: OnestopSpec) -> list[float]:
         if c.key == "stt":
             out.append(5)
         elif c.key == "unit_name":
-            out.append(34)
+            out.append(28)
         elif c.text:
-            out.append(30)
+            out.append(42)
         elif c.percent:
             out.append(8)
         else:
@@ -218,7 +229,7 @@ def build_onestop_workbook(ctx: Context, data: OnestopExport) -> Any:
     wb = st.new_workbook()
     ws = wb.active
     ws.title = "Phụ lục 2"
-    sheet = _Sheet(ws, spec)
+    sheet = _Sheet(ws, ctx, spec)
     sheet.titles(
         [
             ("Phụ lục 2", st.BOLD),
@@ -236,7 +247,7 @@ def build_onestop_workbook(ctx: Context, data: OnestopExport) -> Any:
     for section in data.sections:
         _section(sheet, section, calc)
     sheet.line("", "TỔNG CỘNG", data.grand_total, kind="total")
-    sheet.finish(_footnotes(data, ctx), _widths(spec))
+    sheet.finish(_footnotes(data, ctx))
     for section in data.sections:
         if section.summed:
             _detail_sheet(wb, ctx, data, section, calc)
@@ -248,7 +259,7 @@ def _detail_sheet(
 ) -> None:
     """A "sum" group's units one by one, so its line of the table can be checked."""
     name = section.group.name
-    detail = _Sheet(wb.create_sheet(detail_sheet_name(section.group)), calc.spec)
+    detail = _Sheet(wb.create_sheet(detail_sheet_name(section.group)), ctx, calc.spec)
     line: Block = section.blocks[0]
     detail.titles(
         [
@@ -264,7 +275,7 @@ def _detail_sheet(
     for i, block in enumerate(section.detail, start=1):
         detail.block(str(i), block)
     detail.line("", "TỔNG CỘNG", line.total or calc.sum([]), kind="total")
-    detail.finish(_footnotes(data, ctx), _widths(calc.spec))
+    detail.finish(_footnotes(data, ctx), signed=False)
 
 
 def workbook_bytes(ctx: Context, data: OnestopExport) -> bytes:
@@ -281,5 +292,5 @@ def write_onestop(
 ) -> OnestopExport:
     """Write the table to `path`; returns the figures (for the command's summary)."""
     data = collect(ctx, ctx.period(period_id), at)
-    write_bytes(workbook_bytes(ctx, data), path)
+    save(workbook_bytes(ctx, data), "xlsx", path)
     return data

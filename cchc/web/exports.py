@@ -12,6 +12,7 @@ from cchc.context import Context
 from cchc.exports.compliance import build_compliance_xlsx
 from cchc.exports.narrative import build_narrative_docx
 from cchc.exports.onestop import build_onestop_xlsx
+from cchc.exports.proposal import build_proposal_docx
 
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -48,6 +49,10 @@ def _compliance(ctx: Context, arg: str | int) -> bytes:
     return build_compliance_xlsx(ctx, int(arg))
 
 
+def _proposal(ctx: Context, arg: str | int) -> bytes:
+    return build_proposal_docx(ctx, int(arg))
+
+
 EXPORTS: dict[str, Export] = {
     "onestop": Export(
         "onestop",
@@ -72,6 +77,14 @@ EXPORTS: dict[str, Export] = {
         "Bảng theo dõi nộp báo cáo cả năm",
         "Theo doi nop bao cao CCHC",
         _compliance,
+    ),
+    "proposal": Export(
+        "proposal",
+        "year",
+        "docx",
+        "Dự thảo báo cáo đề xuất xử lý đơn vị chậm, thiếu báo cáo (cả năm)",
+        "De xuat xu ly don vi cham bao cao CCHC",
+        _proposal,
     ),
 }
 

@@ -47,6 +47,7 @@ def _decisions(db_path: Path) -> int:
         "/outbox",
         "/health",
         "/export/compliance?year=2024",
+        "/export/proposal?year=2024",
         f"/file/{NOI_VU_Q1['sha256']}",
     ],
 )
@@ -168,6 +169,20 @@ def test_export_download_is_named_for_its_year(staff_client: httpx.Client) -> No
     assert "2024.xlsx" in reply.headers["content-disposition"]
     assert staff_client.get("/export/compliance?year=../../etc").status_code == 404
     assert staff_client.get("/export/onestop?period=2024-Q5").status_code == 404
+
+
+def test_the_proposal_is_offered_beside_the_other_exports_and_downloads(
+    staff_client: httpx.Client,
+) -> None:
+    """The period page links the year's draft proposal next to the tables; it is a .docx
+    named for its year."""
+    page = staff_client.get("/period/2024-Q3").text
+    assert 'href="/export/proposal?year=2024"' in page and "Dự thảo báo cáo đề xuất" in page
+    assert 'href="/export/compliance?year=2024"' in page
+    reply = staff_client.get("/export/proposal?year=2024")
+    assert reply.status_code == 200 and reply.content[:2] == b"PK"
+    assert reply.headers["content-type"].endswith("wordprocessingml.document")
+    assert "2024.docx" in reply.headers["content-disposition"]
 
 
 def test_assign_over_http_records_who_and_when_and_counts_the_report(fresh_web: Served) -> None:
