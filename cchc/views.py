@@ -206,19 +206,26 @@ def submissions(ctx: Context, period: str | None, unit: str | None) -> list[dict
     return out
 
 
-def review(ctx: Context, *, with_keys: bool = False) -> list[dict[str, Any]]:
-    """The review queue (SPEC §5 `cchc review`). `with_keys` adds the message's row id (`ref`,
-    so one without a Message-ID can still be decided) and its raw hash, for the web page."""
+def review(
+    ctx: Context,
+    *,
+    with_keys: bool = False,
+    reason: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The review queue (SPEC §5 `cchc review`); one reason's, one page of it when asked.
+    `with_keys` adds the message's row id (`ref`, so one without a Message-ID can still be
+    decided) and its raw hash, for the web page."""
     out = []
-    for r in read.review_items(ctx.db):
-        facts = json.loads(r["facts"])
+    for r in read.review_items(ctx.db, reason=reason, limit=limit, offset=offset):
         item = {
             **_message_fields(r, ctx),
             "reason": r["reason"],
             "unit": r["unit"],
             "period": r["period"],
             "disposition": r["disposition"],
-            "candidates": facts.get("match", {}).get("candidates", []),
+            "candidates": json.loads(r["candidates"] or "[]"),
         }
         if with_keys:
             item.update(ref=r["ref"], raw_sha256=r["raw_sha256"])

@@ -174,16 +174,34 @@ def originals(db: sqlite_utils.Database) -> dict[int, int]:
     return {ref: key[2] for ref, key in best.items()}
 
 
-def review_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """The review queue in arrival order, with each message's id, raw hash and facts (JSON)."""
+def review_items(
+    db: sqlite_utils.Database,
+    *,
+    reason: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The review queue in arrival order (one reason's items, one page of them when asked),
+    with each message's id, raw hash and match candidates (JSON)."""
+    reasons = (reason,) if reason else REVIEW_REASONS
+    page = "LIMIT ? OFFSET ?" if limit is not None else ""
+    params = [*reasons, *((limit, offset) if limit is not None else ())]
     return rows(
         db,
         f"""SELECT m.id AS ref, m.raw_sha256, m.message_id, m.from_addr, m.from_name, m.subject,
-                   m.received_ts, m.facts, v.reason, v.unit, v.period, v.disposition
+                   m.received_ts, json_extract(m.facts, '$.match.candidates') AS candidates,
+                   v.reason, v.unit, v.period, v.disposition
             FROM verdicts v JOIN messages m ON m.id = v.message_ref
-            WHERE v.reason IN ({_marks(len(REVIEW_REASONS))}) ORDER BY m.received_ts, m.id""",
-        REVIEW_REASONS,
+            WHERE v.reason IN ({_marks(len(reasons))}) ORDER BY m.received_ts, m.id {page}""",
+        params,
     )
+
+
+def review_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """How many items wait for each reason."""
+    sql = f"""SELECT reason, COUNT(*) FROM verdicts WHERE reason IN ({_marks(len(REVIEW_REASONS))})
+              GROUP BY reason"""
+    return {str(r): int(n) for r, n in db.conn.execute(sql, REVIEW_REASONS)}
 
 
 def in_review(db: sqlite_utils.Database, ref: int) -> bool:

@@ -176,6 +176,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_sender ON messages(sender);
     CREATE INDEX messages_match_how ON messages(match_how);
     CREATE INDEX verdicts_unit ON verdicts(unit, disposition);
+    CREATE INDEX verdicts_reason ON verdicts(reason);
     CREATE INDEX review_decisions_message ON review_decisions(message_ref, id);
     CREATE TABLE stale_messages (ref INTEGER PRIMARY KEY);  -- their verdicts must be taken again
     CREATE TABLE stale_units (code TEXT PRIMARY KEY);       -- every verdict of these units too

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -26,6 +27,14 @@ from cchc.web.security import SESSION_COOKIE, Session, SessionStore
 from cchc.web.throttle import LoginThrottle, client_address, forwarded_https, trusted_networks
 
 HERE = Path(__file__).parent
+
+
+def _shown(value: object) -> object:
+    """Every value a page shows, bidi controls removed (markup stays markup: a macro's output
+    is not escaped twice)."""
+    if isinstance(value, Markup):
+        return Markup(without_bidi(str(value)))
+    return without_bidi(value) if isinstance(value, str) else value
 
 
 def require_password(config: Config) -> str:
@@ -57,7 +66,7 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
             # no bidi controls on a page, whatever is stored (a U+202E turns "…fdp.exe" around)
-            finalize=lambda value: without_bidi(value) if isinstance(value, str) else value,
+            finalize=_shown,
         )
         self.env.filters["when"] = lambda iso, fmt="%d/%m/%Y %H:%M": pages.when(iso, self.tz, fmt)
         self.env.filters["size"] = pages.size
