@@ -138,6 +138,20 @@ def attachments(db: sqlite_utils.Database, refs: Sequence[int]) -> dict[int, lis
     return out
 
 
+def attachment_files(
+    db: sqlite_utils.Database, refs: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """message ref -> its files in order (filename, sha256, kind, container): the inventory
+    without the parse results, for lists of evidence."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for chunk in chunks(sorted(set(refs))):
+        sql = f"""SELECT message_ref, filename, sha256, kind, container FROM attachments
+                  WHERE message_ref IN ({_marks(len(chunk))}) ORDER BY message_ref, position"""
+        for a in rows(db, sql, chunk):
+            out.setdefault(a.pop("message_ref"), []).append(a)
+    return out
+
+
 # --- the SPEC §5 listings ------------------------------------------------------------------------
 
 

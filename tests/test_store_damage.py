@@ -174,3 +174,60 @@ def test_a_full_disk_under_the_archive_names_the_archive(
         .fetchone()[0]
         == 0
     )
+
+
+def _open_counting(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, StoreError | None]:
+    """Open the store as a new process would; how many times it was read whole, and the
+    refusal if any."""
+    from store import repo
+
+    calls = []
+    real = repo.check_whole
+
+    def counted(conn: sqlite3.Connection, where: Path) -> None:
+        calls.append(where)
+        real(conn, where)
+
+    monkeypatch.setattr(repo, "_checked", set())
+    monkeypatch.setattr(repo, "check_whole", counted)
+    try:
+        repo.open_db(path).conn.close()
+    except StoreError as exc:
+        return len(calls), exc
+    return len(calls), None
+
+
+def test_the_whole_store_is_read_once_a_day_not_at_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = App(load_config(write_config(tmp_path)))
+    import_paths(app, FILES[:6])
+    app.close()
+    store = tmp_path / "db.sqlite"
+    assert _open_counting(store, monkeypatch) == (1, None)  # never checked: read whole
+    assert _open_counting(store, monkeypatch) == (0, None)  # checked a moment ago
+    conn = sqlite3.connect(store)
+    with conn:
+        conn.execute(
+            "UPDATE meta SET value = '2020-01-01T00:00:00+00:00' WHERE key = 'store_checked_at'"
+        )
+    conn.close()
+    assert _open_counting(store, monkeypatch) == (1, None)  # a day (or years) later
+
+
+def test_a_store_cut_short_is_refused_from_its_header_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = App(load_config(write_config(tmp_path)))
+    import_paths(app, FILES[:6])
+    app.close()
+    store = tmp_path / "db.sqlite"
+    conn = sqlite3.connect(store)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    _open_counting(store, monkeypatch)  # checked today
+    data = store.read_bytes()
+    store.write_bytes(data[: len(data) - 4096])
+    reads, refused = _open_counting(store, monkeypatch)
+    assert reads == 0 and refused is not None
+    assert str(store) in str(refused) and "cchc rebuild" in str(refused)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc.context import Context
@@ -59,7 +60,7 @@ def evidence_rows(ctx: Context, year: int, at: datetime) -> list[dict[str, Any]]
     its files: unit, period, received, first/correction, ids, SHA-256, archive path."""
     names = ctx.unit_names()
     msgs = read.counting_messages(ctx.db, year=year, before_ts=at.timestamp())
-    atts = read.attachments(ctx.db, [m["message_ref"] for m in msgs])
+    atts = read.attachment_files(ctx.db, [m["message_ref"] for m in msgs])
     out: list[dict[str, Any]] = []
     for m in msgs:
         base = {
@@ -135,15 +136,26 @@ def evidence_sheet(ws: Worksheet, ctx: Context, year: int, at: datetime) -> None
         st.header_cell(ws, top, c, text)
     row = top + 1
     n = 0
+    st.fit_rows(ws)  # the head; the list's rows get their heights as they are written
+    looks = [_looks(c, mono) for c, (_t, _w, mono) in enumerate(EVIDENCE_COLUMNS, start=1)]
+    bold = [_looks(c, False, bold=True) for c in (1, 2)]
+    room = [st.column_points(ws, c) - st.CELL_PADDING_PT for c in range(1, width + 1)]
     for item in evidence_rows(ctx, year, at):
         is_message = item["kind"] == "message"
         n += is_message
-        for c, value in enumerate(_values(item, n), start=1):
-            mono = EVIDENCE_COLUMNS[c - 1][2]
-            font = st.MONO if mono else (st.BOLD if is_message and c in (1, 2) else st.FONT)
-            align = st.CENTER if c in (1, 3, 4, 5) else (st.TOP_LEFT if mono else st.LEFT)
+        row_looks = [*bold, *looks[2:]] if is_message else looks
+        values = _values(item, n)
+        for c, (value, (font, align)) in enumerate(zip(values, row_looks, strict=True), start=1):
             st.put(ws, row, c, value, font=font, align=align, border=True)
+        ws.row_dimensions[row].height = st.row_height(values, row_looks, room)
         row += 1
+    st.widen_for(ws, 1, str(n), st.BOLD)  # the last number is the widest
     st.page_setup(ws, header_rows=(top, top))
     st.freeze(ws, top + 1, 3)
-    st.fit_rows(ws)
+
+
+def _looks(col: int, mono: bool, *, bold: bool = False) -> tuple[Font, Alignment]:
+    """(font, alignment) of a cell of the list in column `col`."""
+    font = st.MONO if mono else (st.BOLD if bold else st.FONT)
+    align = st.CENTER if col in (1, 3, 4, 5) else (st.TOP_LEFT if mono else st.LEFT)
+    return font, align

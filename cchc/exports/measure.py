@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 MONO_EM = 0.61  # Liberation Mono 0.6 em, DejaVu Sans Mono 0.602 em, and a hair of margin
@@ -56,8 +56,12 @@ def text_width(
     """Points `text` takes on one line at `size` points."""
     if mono:
         return len(text) * MONO_EM * size
-    widths = _table()[_style(bold, italic)]
-    return sum(widths.get(ch, UNKNOWN_EM) for ch in text) * size
+    return _em_width(text, _style(bold, italic)) * size
+
+
+def _em_width(text: str, style: str) -> float:
+    widths = _table()[style]
+    return sum([widths.get(ch, UNKNOWN_EM) for ch in text])
 
 
 def line_height(size: float, *, mono: bool = False) -> float:
@@ -69,9 +73,12 @@ def _count(
 ) -> int:
     """Lines for one set of break opportunities."""
     bold, italic, mono = style
+    widths = _table()[_style(bold, italic)]
 
     def w(s: str) -> float:
-        return text_width(s, size, bold=bold, italic=italic, mono=mono)
+        if mono:
+            return len(s) * MONO_EM * size
+        return sum([widths.get(ch, UNKNOWN_EM) for ch in s]) * size
 
     space = w(" ")
     lines = 0
@@ -87,6 +94,12 @@ def _count(
                     continue
                 if used:
                     lines += 1
+                if mono:  # every letter as wide: where the lines break is arithmetic
+                    per_line = max(1, int(width // (MONO_EM * size)))
+                    full, rest = divmod(len(piece), per_line)
+                    lines += full - 1 if rest == 0 and full else full
+                    used = (rest or (per_line if full else 0)) * MONO_EM * size
+                    continue
                 used = 0.0
                 for ch in piece:  # a piece wider than the line breaks where it fills one
                     cw = w(ch)
@@ -97,6 +110,7 @@ def _count(
     return lines
 
 
+@lru_cache(maxsize=65536)
 def count_lines(
     text: str,
     width: float,
@@ -109,7 +123,7 @@ def count_lines(
     """Lines `text` wraps to in `width` points. Words are packed greedily; where a line may
     also end — after "/" and "-", and in identifiers after any punctuation — differs between
     programs, so both readings are counted and the larger taken: never fewer lines than
-    printed."""
+    printed. (Remembered: a table repeats its words, dates and statuses on every row.)"""
     style = (bold, italic, mono)
     words = _count(text, width, size, style, _PIECES)
     ids = _count(text, width, size, style, _ID_PIECES)

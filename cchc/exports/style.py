@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from copy import copy
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -109,6 +111,12 @@ def put(
     cell.value = safe(value) if value != "" else None
     if isinstance(cell.value, str):
         cell.data_type = "s"
+    styles = _STYLES.setdefault(ws.parent, {})
+    key = (id(font), id(align), border, id(fill), number_format)
+    known = styles.get(key)
+    if known is not None:
+        cell._style = copy(known)  # noqa: SLF001 - see _STYLES
+        return cell
     if font is not None:
         cell.font = font
     if align is not None:
@@ -119,7 +127,16 @@ def put(
         cell.fill = fill
     if number_format:
         cell.number_format = number_format
+    styles[key] = copy(cell._style)  # noqa: SLF001
     return cell
+
+
+# A combination of styles, once set on a cell of a workbook, is copied to the next cell that
+# wants it: setting font, alignment, border and fill one by one hashes each style object
+# into the workbook's lists, and that was most of the time of a 13,000-row evidence sheet.
+# Per workbook (forgotten with it), keyed by the style objects: module constants, or objects
+# the caller keeps alive while it writes (`id` of a dead object could be reused otherwise).
+_STYLES: WeakKeyDictionary[Workbook, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
 
 
 def title_row(
@@ -219,6 +236,36 @@ def _need(cell: Cell, width: float) -> float:
     else:
         lines = text.count("\n") + 1
     return lines * measure.line_height(size, mono=mono) + ROW_PADDING_PT
+
+
+def row_height(
+    values: Sequence[object], looks: Sequence[tuple[Font, Alignment]], room: Sequence[float]
+) -> float:
+    """The height a row of single (unmerged) cells needs, from its values and their looks,
+    without reading the cells back (`fit_rows` does that for a whole sheet; a list of tens of
+    thousands of rows is measured as it is written)."""
+    need = MIN_ROW_PT
+    for value, (font, align), width in zip(values, looks, room, strict=False):
+        if value is None or value == "":
+            continue
+        text = str(value)
+        size = float(font.sz or 11)
+        mono = font.name == MONO_NAME
+        if align.wrap_text:
+            lines = measure.count_lines(
+                text, width, size, bold=bool(font.b), italic=bool(font.i), mono=mono
+            )
+        else:
+            lines = text.count("\n") + 1
+        need = max(need, lines * measure.line_height(size, mono=mono) + ROW_PADDING_PT)
+    return round(min(need, MAX_ROW_PT), 1)
+
+
+def widen_for(ws: Worksheet, col: int, text: str, font: Font) -> None:
+    """Make column `col` wide enough for `text` on one line (a number must never wrap)."""
+    need = measure.text_width(text, float(font.sz or 11), bold=bool(font.b)) + CELL_PADDING_PT
+    if need > column_points(ws, col):
+        ws.column_dimensions[get_column_letter(col)].width = need / DIGIT_PT + 0.5
 
 
 def _widen_for_numbers(ws: Worksheet) -> None:
