@@ -78,7 +78,7 @@ def status(ctx: Context, period: Period, at: datetime) -> dict[str, Any]:
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for s in subs:
         by_unit.setdefault(s["unit"], []).append(s)
-    atts = read.attachments(ctx.db, [s["message_ref"] for s in subs])
+    atts = read.attachments(ctx.db, [s["message_ref"] for s in subs], content=False)
     units_out = []
     for u in ctx.units_in_group_order():
         if not u.active_on(due_day):

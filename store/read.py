@@ -86,18 +86,30 @@ def counted_periods(db: sqlite_utils.Database) -> list[str]:
 # --- attachments -------------------------------------------------------------------------------
 
 
-def attachments(db: sqlite_utils.Database, refs: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+_WHOLE = "outline, onestop"
+# the outline's coverage without its texts, and whether there is a table without its rows
+_SUMMARY = """CASE WHEN outline IS NULL THEN NULL ELSE json_object(
+                  'present', json_extract(outline, '$.present'),
+                  'missing', json_extract(outline, '$.missing')) END AS outline,
+              CASE WHEN onestop IS NULL THEN NULL ELSE '[]' END AS onestop"""
+
+
+def attachments(
+    db: sqlite_utils.Database, refs: Sequence[int], *, content: bool = True
+) -> dict[int, list[dict[str, Any]]]:
     """message ref -> its attachments in order. Each: id, filename, sha256, size, kind, format,
     error, container, outline ({present, missing} or None), onestop (rows or None), findings
     (code, level, message, attachment, and detail when there is one), sections (section id ->
-    text, or None: for the narrative export)."""
+    text, or None: for the narrative export). Without `content`, the outline's sections and
+    the table's rows are not read (onestop is [] where there is a table): a status needs only
+    coverage and findings, and a year of texts and tables is most of the store."""
     out: dict[int, list[dict[str, Any]]] = {}
     for chunk in chunks(sorted(set(refs))):
         marks = _marks(len(chunk))
         atts = rows(
             db,
             f"""SELECT id, message_ref, filename, sha256, size, kind, format, error, container,
-                       outline, onestop
+                       {_WHOLE if content else _SUMMARY}
                 FROM attachments WHERE message_ref IN ({marks}) ORDER BY message_ref, position""",
             chunk,
         )

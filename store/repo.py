@@ -221,32 +221,18 @@ def store_message(
     with conn:
         created = now_iso()
         try:
+            row = {
+                **_content(msg),
+                "message_id": msg.message_id,
+                "received_at": msg.received_at,
+                "received_ts": msg.received_ts,
+                "received_from": msg.received_from,
+                "first_source": source,
+                "created_at": created,
+            }
             cur = conn.execute(
-                """INSERT INTO messages (raw_sha256, message_id, from_addr, sender, match_how,
-                   from_name, subject, date_header, received_at, received_ts, received_from,
-                   body_text, size, auth, auth_detail, problems, facts, first_source, created_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (
-                    msg.raw_sha256,
-                    msg.message_id,
-                    msg.from_addr,
-                    sender_key(msg.from_addr),
-                    match_how(msg.facts),
-                    msg.from_name,
-                    msg.subject,
-                    msg.date_header,
-                    msg.received_at,
-                    msg.received_ts,
-                    msg.received_from,
-                    msg.body_text,
-                    msg.size,
-                    msg.auth,
-                    msg.auth_detail,
-                    json.dumps(msg.problems, ensure_ascii=False),
-                    json.dumps(msg.facts, ensure_ascii=False),
-                    source,
-                    created,
-                ),
+                f"INSERT INTO messages ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
             )
             ref = int(cur.lastrowid)  # type: ignore[arg-type]
             new = True
@@ -263,6 +249,25 @@ def store_message(
             (source, ref, msg.raw_sha256, created),
         )
     return ref, new
+
+
+def _content(msg: NewMessage) -> dict[str, Any]:
+    """The columns a message's bytes decide (its arrival and first source are its own)."""
+    return {
+        "raw_sha256": msg.raw_sha256,
+        "from_addr": msg.from_addr,
+        "sender": sender_key(msg.from_addr),
+        "match_how": match_how(msg.facts),
+        "from_name": msg.from_name,
+        "subject": msg.subject,
+        "date_header": msg.date_header,
+        "body_text": msg.body_text,
+        "size": msg.size,
+        "auth": msg.auth,
+        "auth_detail": msg.auth_detail,
+        "problems": json.dumps(msg.problems, ensure_ascii=False),
+        "facts": json.dumps(msg.facts, ensure_ascii=False),
+    }
 
 
 def _insert_attachments(
@@ -336,27 +341,9 @@ def replace_message(
     the first one's, and both sightings stay (the archive keeps both copies)."""
     conn = db.conn
     with conn:
-        conn.execute(
-            """UPDATE messages SET raw_sha256 = ?, from_addr = ?, sender = ?, match_how = ?,
-               from_name = ?, subject = ?, date_header = ?, body_text = ?, size = ?, auth = ?,
-               auth_detail = ?, problems = ?, facts = ? WHERE id = ?""",
-            (
-                msg.raw_sha256,
-                msg.from_addr,
-                sender_key(msg.from_addr),
-                match_how(msg.facts),
-                msg.from_name,
-                msg.subject,
-                msg.date_header,
-                msg.body_text,
-                msg.size,
-                msg.auth,
-                msg.auth_detail,
-                json.dumps(msg.problems, ensure_ascii=False),
-                json.dumps(msg.facts, ensure_ascii=False),
-                ref,
-            ),
-        )
+        content = _content(msg)
+        sets = ", ".join(f"{column} = ?" for column in content)
+        conn.execute(f"UPDATE messages SET {sets} WHERE id = ?", (*content.values(), ref))
         conn.execute("DELETE FROM findings WHERE message_ref = ?", (ref,))
         conn.execute("DELETE FROM attachments WHERE message_ref = ?", (ref,))
         _insert_attachments(conn, ref, attachments)

@@ -197,13 +197,17 @@ def _open_counting(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, St
     return len(calls), None
 
 
+def _small_store(folder: Path) -> Path:
+    app = App(load_config(write_config(folder)))
+    import_paths(app, FILES[:6])
+    app.close()
+    return folder / "db.sqlite"
+
+
 def test_the_whole_store_is_read_once_a_day_not_at_every_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = App(load_config(write_config(tmp_path)))
-    import_paths(app, FILES[:6])
-    app.close()
-    store = tmp_path / "db.sqlite"
+    store = _small_store(tmp_path)
     assert _open_counting(store, monkeypatch) == (1, None)  # never checked: read whole
     assert _open_counting(store, monkeypatch) == (0, None)  # checked a moment ago
     conn = sqlite3.connect(store)
@@ -218,10 +222,7 @@ def test_the_whole_store_is_read_once_a_day_not_at_every_command(
 def test_a_store_cut_short_is_refused_from_its_header_without_reading_it_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = App(load_config(write_config(tmp_path)))
-    import_paths(app, FILES[:6])
-    app.close()
-    store = tmp_path / "db.sqlite"
+    store = _small_store(tmp_path)
     conn = sqlite3.connect(store)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
