@@ -17,7 +17,7 @@ from cchc.core.calendar import Calendar, calendar_for
 from cchc.core.config import Config
 from cchc.core.periods import Period
 from cchc.core.units import Unit
-from parsers.registry import Specs, load_specs
+from parsers.specs import Specs, load_specs
 from store import repo
 from store.archive import Archive
 from store.journal import Journal

@@ -16,14 +16,16 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from cchc.context import Context
 from cchc.core.errors import StoreError
 from cchc.deciding import Decider
 from cchc.matching import Matcher
-from cchc.prepare import Prepared, PrepareSettings, prepare
 from cchc.workers import make_pool, worker_count
-from parsers.ocr import OcrSettings
+
+if TYPE_CHECKING:  # the parsers load when a message is to be read, not for one already stored
+    from cchc.prepare import Prepared, PrepareSettings
 from store import repo
 from store.archive import sha256
 
@@ -117,6 +119,9 @@ class Pipeline:
             raise
 
     def _settings(self) -> PrepareSettings:
+        from cchc.prepare import PrepareSettings
+        from parsers.ocr import OcrSettings
+
         cfg = self.ctx.config
         return PrepareSettings(
             archive=cfg.store.archive,
@@ -150,6 +155,8 @@ class Pipeline:
         return None, digest
 
     def _prepare_all(self, jobs: list[tuple[bytes, str]]) -> list[Prepared]:
+        from cchc.prepare import prepare
+
         settings = self._settings()
         if len(jobs) > 1 and self.workers > 1:
             try:

@@ -12,13 +12,11 @@ read by OCR (`ocr`, `scan`) into the same outline coverage, header block and tit
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import logging
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cchc.core.text import nfc
@@ -35,7 +33,8 @@ from parsers.guard import (
 from parsers.model import Finding, Kind, ParsedAttachment
 from parsers.ocr import OcrResult, OcrSettings, natural_key, read_images
 from parsers.ocr import read_pdf as read_scanned_pdf
-from parsers.onestop import OnestopParse, OnestopSpec, load_spec, parse_onestop
+from parsers.onestop import OnestopParse, parse_onestop
+from parsers.specs import Specs, default_specs, load_specs
 
 __all__ = [
     "Limits",
@@ -49,7 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-DATA = Path(__file__).parent / "data"
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 REPORT_EXTS = {
@@ -69,29 +67,6 @@ REPORT_EXTS = {
 SHEETS = {"xlsx", "xlsm", "xls", "ods"}
 IMAGES = {"jpeg", "png", "tiff"}
 IMAGE_EXTS = {"jpg", "jpeg", "png", "tif", "tiff"}
-
-
-@dataclass(frozen=True)
-class Specs:
-    """The loaded data files: the outline (Phụ lục 1) and the one-stop table (Phụ lục 2)."""
-
-    outline: outline.OutlineSpec
-    onestop: OnestopSpec
-
-
-def default_specs() -> Specs:
-    """parsers/data/outline.toml and onestop.toml (the seed's), read once per process."""
-    return load_specs(None, None)
-
-
-@functools.cache
-def load_specs(outline_path: Path | None, onestop_path: Path | None) -> Specs:
-    """The report templates of a profile (None: the seed's), read once per process. Raises
-    ConfigError naming the file and the entry at fault."""
-    return Specs(
-        outline=outline.load_outline(outline_path or DATA / "outline.toml"),
-        onestop=load_spec(onestop_path),
-    )
 
 
 def _ext(filename: str) -> str:

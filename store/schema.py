@@ -180,6 +180,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX review_decisions_message ON review_decisions(message_ref, id);
     CREATE TABLE stale_messages (ref INTEGER PRIMARY KEY);  -- their verdicts must be taken again
     CREATE TABLE stale_units (code TEXT PRIMARY KEY);       -- every verdict of these units too
+    INSERT INTO stale_messages (ref)
+        SELECT id FROM messages WHERE id NOT IN (SELECT message_ref FROM verdicts);
     """,
 ]
 

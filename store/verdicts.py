@@ -42,15 +42,9 @@ def update_facts(db: sqlite_utils.Database, updates: Iterable[tuple[int, str]]) 
 
 
 def stale(db: sqlite_utils.Database) -> tuple[set[int], set[str]]:
-    """(messages, units) whose verdicts must be taken again."""
+    """(messages, units) whose verdicts must be taken again. A message is marked in the
+    transaction that stores it, so one whose process stopped before deciding it is here."""
     refs = {int(r[0]) for r in db.conn.execute("SELECT ref FROM stale_messages")}
-    # a message stored by a process that stopped before deciding it has no verdict yet
-    refs |= {
-        int(r[0])
-        for r in db.conn.execute(
-            "SELECT id FROM messages WHERE id NOT IN (SELECT message_ref FROM verdicts)"
-        )
-    }
     units = {str(r[0]) for r in db.conn.execute("SELECT code FROM stale_units")}
     return refs, units
 

@@ -302,3 +302,5 @@ def test_a_store_of_schema_2_gets_its_senders_and_match_kinds(tmp_path: Path) ->
     assert migrate(conn) == len(MIGRATIONS)
     row = conn.execute("SELECT sender, match_how FROM messages").fetchone()
     assert row == ("nguyenvana@gmail.com", "content")
+    # it had no verdict: the first update decides it
+    assert conn.execute("SELECT ref FROM stale_messages").fetchall() == [(1,)]

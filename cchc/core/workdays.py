@@ -13,14 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 MAX_SEARCH_DAYS = 400  # no stretch of days off is longer than this
 
 
 @lru_cache(maxsize=64)
 def _vietnam(year: int) -> holidays.HolidayBase:
+    import holidays  # loaded when a date is first asked about, not by every command
+
     return holidays.country_holidays("VN", years=year)
 
 
