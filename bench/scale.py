@@ -49,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -256,13 +257,14 @@ class Bench:
                 stderr=fe,
                 start_new_session=True,
             )
-            try:
-                code = proc.wait(timeout=self.cap)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise Failed(f"over cap ({self.cap:.0f} s)") from None
+            # Popen.wait(timeout=) polls every 50 ms: a watchdog thread keeps the wait exact
+            watchdog = threading.Timer(self.cap, os.killpg, (proc.pid, signal.SIGKILL))
+            watchdog.start()
+            code = proc.wait()
             seconds = time.perf_counter() - started
+            watchdog.cancel()
+            if seconds >= self.cap:
+                raise Failed(f"over cap ({self.cap:.0f} s)")
         if code not in (0, 1):
             lines = err.read_text(errors="replace").strip().splitlines() or ["(no message)"]
             raise Failed(f"failed (exit {code}): {lines[-1][:160]}")
