@@ -73,3 +73,56 @@ def case_attachments() -> list[CaseAttachment]:
             if a["sha256"] in by_hash:
                 out.append(CaseAttachment(m["file"], a["filename"], by_hash[a["sha256"]], a))
     return out
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) <= 0.01
+    return a == b
+
+
+def attachment_mismatches(
+    submissions: list[dict[str, Any]], exp: dict[str, Any]
+) -> tuple[int, list[str]]:
+    """(attachments checked, the ones that disagree with expected.json and why) among the
+    counting messages: kind, the outline sections missing, the one-stop rows and checks."""
+    by_sha: dict[str, dict[str, Any]] = {}
+    for sub in submissions:
+        for att in sub["attachments"]:
+            by_sha.setdefault(att["sha256"], att)
+    checked, wrong = 0, []
+    for entry in exp["messages"]:
+        if entry["expect"]["disposition"] not in ("counted", "correction"):
+            continue
+        for want in entry["attachments"]:
+            checked += 1
+            why = _disagreement(by_sha.get(want["sha256"]), want)
+            if why:
+                wrong.append(f"{want['filename']}: {why}")
+    return checked, wrong
+
+
+def _disagreement(got: dict[str, Any] | None, exp: dict[str, Any]) -> str | None:
+    if got is None:
+        return "not among the submissions"
+    if got["kind"] != exp["kind"] and got["kind"] not in exp.get("kind_also_ok", []):
+        return f"kind {got['kind']}"
+    if "outline_missing" in exp and sorted(got["outline"]["missing"]) != sorted(
+        exp["outline_missing"]
+    ):
+        return f"outline missing {got['outline']['missing']}"
+    if "onestop_rows" in exp:
+        rows = got["onestop"] or []
+        if len(rows) != len(exp["onestop_rows"]):
+            return f"{len(rows)} one-stop rows"
+        for want, have in zip(exp["onestop_rows"], rows, strict=True):
+            if not all(_close(want[k], have.get(k)) for k in want):
+                return f"row {have}"
+        failed = {
+            f["code"].removeprefix("onestop.")
+            for f in got["findings"]
+            if f["code"].startswith("onestop.")
+        }
+        if failed != set(exp.get("onestop_failed_checks", [])):
+            return f"failed checks {sorted(failed)}"
+    return None

@@ -8,6 +8,7 @@ Downloads go by content hash only: nothing from the request becomes a path.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -238,14 +239,14 @@ async def review_post(request: Request) -> Response:
             "error.html", session, status_code=400, code=400, message="Thao tác không hợp lệ."
         )
     try:
-        await run_in_threadpool(_decide, web, key, action, unit, session.user)
+        unit_name = await run_in_threadpool(_decide, web, key, action, unit, session.user)
     except NotFound:
         session.flash.append(
             ("error", "Không tìm thấy thư hoặc đơn vị đã chọn; danh sách có thể vừa thay đổi.")
         )
     else:
         done = {
-            "assign": f"Đã gán thư cho đơn vị {unit}; địa chỉ người gửi đã được ghi nhớ.",
+            "assign": f"Đã gán thư cho {unit_name}; địa chỉ người gửi đã được ghi nhớ.",
             "approve": "Đã chấp nhận thư.",
             "reject": "Đã loại thư (không tính là báo cáo).",
         }[action]
@@ -254,8 +255,12 @@ async def review_post(request: Request) -> Response:
 
 
 def unit_code_of(app: App, typed: str) -> str:
-    """The unit picker sends a code; a clerk may also type the unit's name in full."""
+    """The unit picker sends "Name (code)"; a clerk may also type the code, or the name in
+    full. Anything else is passed on as it is (and refused as an unknown unit)."""
     codes = {u.code for u in app.units}
+    picked = re.fullmatch(r".*\(([^()]+)\)\s*", typed)
+    if picked and picked.group(1) in codes:
+        return picked.group(1)
     if typed in codes:
         return typed
     folded = fold(typed)
@@ -263,12 +268,14 @@ def unit_code_of(app: App, typed: str) -> str:
     return named[0] if len(named) == 1 else typed
 
 
-def _decide(web: Web, key: str, action: str, unit: str | None, who: str) -> None:
+def _decide(web: Web, key: str, action: str, unit: str | None, who: str) -> str:
+    """Record the decision; the name of the unit assigned (for the confirmation)."""
     with web.open() as app:
         if action == "assign" and unit:
             unit = unit_code_of(app, unit)
         app.review_decide(key, action, unit if action == "assign" else None, who=who)
-    log.info("web review %s %s unit=%s by %s", action, key, unit, who)
+        log.info("web review %s %s unit=%s by %s", action, key, unit, who)
+        return app.unit_names().get(unit or "", unit or "")
 
 
 @staff

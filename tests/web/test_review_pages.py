@@ -42,7 +42,7 @@ def units_file(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def big_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """ITEMS messages from as many unknown senders (one case message, copied), over 3,300
-    units. The decision test, last in the file, changes it."""
+    units. The decision tests, last in the file, change it."""
     folder = tmp_path_factory.mktemp("big")
     config = web_config(write_config(folder, units=units_file(folder)))
     app = App(config)
@@ -125,3 +125,22 @@ def test_a_decision_on_page_two_comes_back_to_page_two(client: httpx.Client) -> 
     after = client.get("/review?page=2")
     assert "flash-ok" in after.text
     assert f"Thư cần xem xét ({ITEMS - 1})" in after.text
+
+
+def test_the_picker_names_the_unit_and_its_choice_is_understood(client: httpx.Client) -> None:
+    page = client.get("/review")
+    assert '<option value="UBND xã Thử Nghiệm 0007 (xa-0007)">' in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    key = items_on(page.text)[0].replace("&lt;", "<").replace("&gt;", ">")
+    reply = client.post(
+        "/review",
+        data={
+            "csrf": token.group(1),
+            "message": key,
+            "action": "assign",
+            "unit": "UBND xã Thử Nghiệm 0007 (xa-0007)",
+        },
+    )
+    assert reply.status_code == 303
+    assert "Đã gán thư cho UBND xã Thử Nghiệm 0007" in client.get("/review").text

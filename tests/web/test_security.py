@@ -201,7 +201,7 @@ def test_assign_over_http_records_who_and_when_and_counts_the_report(fresh_web: 
         )
         assert reply.status_code == 303
         page = client.get("/review")
-        assert "Đã gán thư cho đơn vị xa-nam-binh" in page.text
+        assert "Đã gán thư cho UBND xã Nam Bình" in page.text
     with sqlite3.connect(fresh_web.config.store.path) as conn:
         action, unit, who, when = conn.execute(
             "SELECT action, unit_code, decided_by, decided_at FROM review_decisions"
