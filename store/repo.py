@@ -110,9 +110,10 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
 def _whole_check_due(conn: sqlite3.Connection, path: Path) -> bool:
     if path.stat().st_size > QUICK_CHECK_MAX:
         return False
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKED_AT,)).fetchone()
-    if row is None:
+    rows = conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKED_AT,)).fetchall()
+    if not rows:
         return True
+    row = rows[0]
     try:
         last = datetime.fromisoformat(row[0])
     except ValueError:
@@ -122,15 +123,13 @@ def _whole_check_due(conn: sqlite3.Connection, path: Path) -> bool:
 
 def check_whole(conn: sqlite3.Connection, path: Path) -> None:
     """Read the whole store (`PRAGMA quick_check`); remember when it was found sound."""
-    (result,) = conn.execute("PRAGMA quick_check").fetchone()
+    # fetchall: a statement left unfinished keeps its read transaction open, and the write
+    # below could then not wait its turn behind another process ("database is locked")
+    (result,), *_more = conn.execute("PRAGMA quick_check").fetchall()
     if result != "ok":
         raise damaged(path, sqlite3.DatabaseError(result))
     with conn:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (CHECKED_AT, now_iso()),
-        )
+        _put_meta(conn, CHECKED_AT, now_iso())
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -400,8 +399,12 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
     with db.conn:
-        db.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        _put_meta(db.conn, key, value)
+
+
+def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

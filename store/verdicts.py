@@ -8,6 +8,7 @@ what the stale rows need, and writes only the verdicts that changed, in place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -49,18 +50,9 @@ def stale(db: sqlite_utils.Database) -> tuple[set[int], set[str]]:
     return refs, units
 
 
-def _verdict(row: Sequence[object]) -> Verdict:
+def _verdict(row: tuple[Any, ...]) -> Verdict:
     ref, disposition, reason, unit, period, match, counts, first = row
-    return Verdict(
-        int(ref),  # type: ignore[call-overload]
-        str(disposition),
-        reason,  # type: ignore[arg-type]
-        unit,  # type: ignore[arg-type]
-        period,  # type: ignore[arg-type]
-        match,  # type: ignore[arg-type]
-        bool(counts),
-        first,  # type: ignore[arg-type]
-    )
+    return Verdict(ref, disposition, reason, unit, period, match, bool(counts), first)
 
 
 def stored(db: sqlite_utils.Database, refs: Iterable[int] | None = None) -> dict[int, Verdict]:
@@ -74,16 +66,6 @@ def stored(db: sqlite_utils.Database, refs: Iterable[int] | None = None) -> dict
         marks = ",".join("?" * len(part))
         sql = f"SELECT {_COLUMNS} FROM verdicts WHERE message_ref IN ({marks})"
         out.update((v.ref, v) for v in map(_verdict, db.conn.execute(sql, part)))
-    return out
-
-
-def orders(db: sqlite_utils.Database, refs: Iterable[int]) -> dict[int, Order]:
-    """Each message's place in arrival order."""
-    out: dict[int, Order] = {}
-    for part in chunks(sorted(set(refs))):
-        marks = ",".join("?" * len(part))
-        sql = f"SELECT id, received_ts FROM messages WHERE id IN ({marks})"
-        out.update((int(ref), (float(ts), int(ref))) for ref, ts in db.conn.execute(sql, part))
     return out
 
 
