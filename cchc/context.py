@@ -22,6 +22,7 @@ from store import repo
 from store.archive import Archive
 from store.journal import Journal
 from store.units import load_units
+from store.units import version as units_version
 
 
 class Context:
@@ -40,23 +41,22 @@ class Context:
             config.store.path, None if replaying else self.archive
         )
         self._units: list[Unit] | None = None
+        self._units_version: str | None = None
 
     def close(self) -> None:
         self.db.conn.close()
 
     @property
     def units(self) -> list[Unit]:
-        """The units in the store, in the unit file's order (abolished ones too)."""
-        if self._units is None:
-            self._units = load_units(self.db)
+        """The units in the store, in the unit file's order (abolished ones too); read again
+        when this or another process changed them since."""
+        version = units_version(self.db)
+        if self._units is None or version != self._units_version:
+            self._units, self._units_version = load_units(self.db), version
         return self._units
 
     def unit_names(self) -> dict[str, str]:
         return {u.code: u.name for u in self.units}
-
-    def forget_units(self) -> None:
-        """The unit list or the taught addresses changed: read them again when next needed."""
-        self._units = None
 
     def period_due(self, period: Period) -> datetime:
         """The instant from which a first report for `period` is late."""

@@ -18,7 +18,7 @@ from cchc.context import Context
 from ingest.facts import Facts, match_json
 from ingest.match import Clues, NeedleTable, match_unit, needle_table
 from store import matches, repo
-from store.units import UnitChanges, address_book, names_fingerprint
+from store.units import UnitChanges, address_book, names_fingerprint, version
 
 log = logging.getLogger(__name__)
 NEEDLES = "needle_table"  # meta key: {"names": fingerprint, "pairs": [[needle, code], ...]}
@@ -29,14 +29,20 @@ class Matcher:
         self.ctx = ctx
         self._book: dict[str, str] | None = None
         self._table: NeedleTable | None = None
+        self._version: str | None = None
 
-    def forget(self) -> None:
-        """The units or the address book changed: read them again when next needed."""
-        self.ctx.forget_units()
-        self._book = self._table = None
+    def _current(self) -> None:
+        """Forget the book and the table when the units or the addresses changed since they
+        were read — here or in another process (a clerk on the web page while the mailbox
+        loop runs)."""
+        now = version(self.ctx.db)
+        if now != self._version:
+            self._book = self._table = None
+            self._version = now
 
     @property
     def book(self) -> dict[str, str]:
+        self._current()
         if self._book is None:
             self._book = address_book(self.ctx.db)
         return self._book
@@ -44,6 +50,7 @@ class Matcher:
     def table(self) -> NeedleTable:
         """The unit names' table: from the store when built for these names, else built and
         kept there."""
+        self._current()
         if self._table is None:
             units = self.ctx.units
             names = names_fingerprint(units)
@@ -64,12 +71,10 @@ class Matcher:
 
     def address_taught(self, address: str) -> int:
         """Re-match the messages from this address; returns how many changed."""
-        self.forget()
         return self._rematch(matches.from_sender(self.ctx.db, address))
 
     def units_imported(self, changes: UnitChanges) -> int:
         """Re-match the messages a unit import may have moved; returns how many changed."""
-        self.forget()
         refs = set()
         for address in changes.addresses:
             refs |= matches.from_sender(self.ctx.db, address)
@@ -78,7 +83,6 @@ class Matcher:
         return self._rematch(refs)
 
     def rematch_all(self) -> int:
-        self.forget()
         return self._rematch(None)
 
     def _rematch(self, refs: set[int] | None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +17,8 @@ import sqlite_utils
 
 from cchc.core.units import Unit, normalise_address
 from store.repo import now_iso
+
+VERSION = "units_version"  # meta key, see `version`
 
 
 @dataclass
@@ -27,9 +30,6 @@ class UnitChanges:
     addresses: set[str] = field(default_factory=set)
     names: bool = False
     dated: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.addresses or self.names or self.dated)
 
 
 def _row(u: Unit, pos: int) -> tuple[Any, ...]:
@@ -89,6 +89,7 @@ def sync_units(db: sqlite_utils.Database, units: list[Unit]) -> UnitChanges:
         conn.executemany(
             "INSERT OR IGNORE INTO stale_units (code) VALUES (?)", [(c,) for c in changes.dated]
         )
+        _bump_version(conn)
     return changes
 
 
@@ -134,7 +135,24 @@ def teach_address(db: sqlite_utils.Database, address: str, unit_code: str) -> bo
             "INSERT OR REPLACE INTO unit_addresses (address, unit_code, origin, created_at) VALUES (?, ?, 'taught', ?)",
             (key, unit_code, now_iso()),
         )
+        _bump_version(db.conn)
     return row is None or row[0] != unit_code
+
+
+def version(db: sqlite_utils.Database) -> str | None:
+    """Changes with every unit import and every taught address: a long-lived process (the
+    mailbox loop) compares it to know that another one (a clerk on the web page) changed
+    the units or the address book, and reads them again."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (VERSION,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def _bump_version(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) "
+        "DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (VERSION,),
+    )
 
 
 def names_fingerprint(units: list[Unit]) -> str:

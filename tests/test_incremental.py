@@ -304,3 +304,26 @@ def test_a_store_of_schema_2_gets_its_senders_and_match_kinds(tmp_path: Path) ->
     assert row == ("nguyenvana@gmail.com", "content")
     # it had no verdict: the first update decides it
     assert conn.execute("SELECT ref FROM stale_messages").fetchall() == [(1,)]
+
+
+def test_an_address_taught_in_another_process_is_used_for_the_next_mail(
+    pool: list[Prepared], tmp_path: Path
+) -> None:
+    """The mailbox loop keeps one App for days; a clerk teaches an address on the web page
+    (another App on the same store): the loop's next mail from it is matched by address."""
+    config = load_config(write_config(tmp_path))
+    loop, page = App(config), App(config)
+    try:
+        stranger = next(p for p in pool if p.from_addr == "ngoquanglong8240@gmail.com")
+        first = loop.pipeline.commit(stranger, source="first")
+        loop.update()
+        assert verdicts.stored(loop.db)[first.message_ref or 0].reason == "unmatched"
+        page.review_decide(str(first.message_ref), "assign", "xa-nam-binh")
+        again = dataclasses.replace(stranger, digest="again", message_id="<again@x>")
+        second = loop.pipeline.commit(again, source="second")
+        loop.update()
+        verdict = verdicts.stored(loop.db)[second.message_ref or 0]
+        assert (verdict.unit, verdict.match, verdict.reason) == ("xa-nam-binh", "address", None)
+    finally:
+        loop.close()
+        page.close()
