@@ -72,14 +72,16 @@ class Decider:
 
     def compute_all(self) -> list[Verdict]:
         """Every verdict, decided from scratch (nothing is written)."""
-        inputs, _reread = self._inputs(None)
-        return decide(inputs, {u.code: u for u in self.ctx.units}, self.ctx.calendar)
+        return self._decide_all()[0]
+
+    def _decide_all(self) -> tuple[list[Verdict], list[tuple[int, str]]]:
+        inputs, reread = self._inputs(None)
+        return decide(inputs, {u.code: u for u in self.ctx.units}, self.ctx.calendar), reread
 
     def refresh(self) -> int:
         """Take every decision again; returns how many verdicts changed."""
         with self._locked():
-            inputs, reread = self._inputs(None)
-            decided = decide(inputs, {u.code: u for u in self.ctx.units}, self.ctx.calendar)
+            decided, reread = self._decide_all()
             verdicts.update_facts(self.ctx.db, reread)
             changed = verdicts.write(
                 self.ctx.db, decided, before=verdicts.stored(self.ctx.db), done=None
@@ -128,8 +130,8 @@ class Decider:
             before.update(verdicts.stored(db, later))
             decided = decide(changed + more, units, self.ctx.calendar, first)
             verdicts.update_facts(db, reread + reread_more)
-            verdicts.write(db, decided, before=before, done=(stale_refs, stale_units))
-        log.debug("decided %d messages again (%d changed)", len(decided), len(stale_refs))
+            changed_n = verdicts.write(db, decided, before=before, done=(stale_refs, stale_units))
+        log.debug("decided %d messages again, %d verdicts changed", len(decided), changed_n)
         return len(decided)
 
     def _after(
