@@ -7,16 +7,34 @@ exit when the process that wanted them does, even by `kill -9` (see `_die_with_p
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
+log = logging.getLogger(__name__)
+
 
 def worker_count(configured: int) -> int:
-    """0 = one worker per core; 1 = no worker processes at all."""
+    """0 = one worker per core; 1 = no worker processes at all. None either when workers
+    could not start: they import the caller's `__main__` by its path, and a script read from
+    stdin (`python - < script.py`) has none. (Starting them anyway breaks the pool, and
+    Python 3.11 can hang for good shutting down a broken pool with a large job in its pipe.)"""
+    if not _main_importable():
+        log.info("__main__ is not a file worker processes can import: parsing in this process")
+        return 1
     return max(1, configured or (os.cpu_count() or 1))
+
+
+def _main_importable() -> bool:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None:
+        return True  # `python -c`, `python -m cchc`, an interactive session
+    return os.path.exists(path)
 
 
 def _die_with_parent(parent: int) -> None:
